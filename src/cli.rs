@@ -1,0 +1,224 @@
+//! The command line, as clap sees it. Help texts are the user-facing contract (DESIGN.md).
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::shell::Shell;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ssoenv",
+    version,
+    about = "AWS IAM Identity Center (SSO) credentials in your shell, in one word",
+    long_about = "Resolve a profile from ~/.aws/config, reuse the AWS CLI's SSO token cache, log in \
+                  only when needed, and print environment variables for your shell to evaluate.\n\n\
+                  Typical use:\n  eval \"$(ssoenv use dev)\"          # bash, zsh\n  \
+                  ssoenv use dev | source            # fish\n  \
+                  ssoenv exec dev -- terraform plan  # one command",
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print shell code that exports a profile's credentials (log in only if needed)
+    Use(UseArgs),
+    /// Run one command with a profile's credentials in its environment
+    Exec(ExecArgs),
+    /// Print shell code that removes every variable `use` sets
+    Unset(UnsetArgs),
+    /// Log in to IAM Identity Center and cache the token (shared with the AWS CLI)
+    Login(LoginArgs),
+    /// Log out: end the session and delete its cached token and role credentials
+    Logout(LogoutArgs),
+    /// Show the cached token and credentials of a profile
+    Status(StatusArgs),
+    /// List the profiles in the AWS config and credentials files
+    List(ListArgs),
+    /// Print credentials as JSON for `credential_process = ssoenv credential-process NAME`
+    CredentialProcess(CredentialProcessArgs),
+    /// Create an sso-session and a profile, interactively or all by flags
+    Configure(ConfigureArgs),
+    /// Write a profile for every account and role you can reach
+    Populate(PopulateArgs),
+    /// Print the shell integration (awsuse, prompt, completion) for SHELL
+    Init(InitArgs),
+    /// Print a completion script for SHELL
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginOptions {
+    /// Do not open a browser: print the URL and a code to approve from any device
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Use the device code flow instead of the browser redirect (PKCE)
+    #[arg(long)]
+    pub use_device_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// Profile name [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default; a picker on a terminal]
+    pub profile: Option<String>,
+    #[arg(long, short = 's', value_name = "SHELL")]
+    /// Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]
+    pub shell: Option<Shell>,
+    #[command(flatten)]
+    pub login: LoginOptions,
+    /// Fetch new role credentials even when cached ones are still good
+    #[arg(long)]
+    pub force_refresh: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Profile name [default: $SSOENV_PROFILE, $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
+    pub profile: Option<String>,
+    /// The command to run, after `--`
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsetArgs {
+    #[arg(long, short = 's', value_name = "SHELL")]
+    /// Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]
+    pub shell: Option<Shell>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Profile whose sso-session (or start URL) to log in to
+    #[arg(conflicts_with = "sso_session")]
+    pub profile: Option<String>,
+    /// Log in to this [sso-session NAME] directly
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    #[command(flatten)]
+    pub login: LoginOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Profile whose session to end
+    #[arg(conflicts_with_all = ["sso_session", "all"])]
+    pub profile: Option<String>,
+    /// End this [sso-session NAME]
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub sso_session: Option<String>,
+    /// End every cached session and delete every cached SSO role credential
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Profile name [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
+    pub profile: Option<String>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print a JSON array for scripts
+    #[arg(long, conflicts_with = "names")]
+    pub json: bool,
+    /// Print only the profile names, one a line (for completion)
+    #[arg(long)]
+    pub names: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialProcessArgs {
+    /// Profile name [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureArgs {
+    /// Use (or create) this [sso-session NAME]
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// The AWS access portal URL, e.g. https://d-1234567890.awsapps.com/start
+    #[arg(long, value_name = "URL")]
+    pub start_url: Option<String>,
+    /// The region of the IAM Identity Center instance
+    #[arg(long, value_name = "REGION")]
+    pub sso_region: Option<String>,
+    /// Account ID (12 digits)
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// Role (permission set) name
+    #[arg(long, value_name = "ROLE")]
+    pub role_name: Option<String>,
+    /// Default region for the profile
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Default output format for the profile
+    #[arg(long, value_name = "FORMAT")]
+    pub output: Option<String>,
+    /// Name of the profile to write
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    #[command(flatten)]
+    pub login: LoginOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct PopulateArgs {
+    /// The [sso-session NAME] whose accounts and roles to write
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Profile name template: {account_name}, {account_id}, {role_name}
+    #[arg(long, value_name = "TEMPLATE", default_value = "{account_name}-{role_name}")]
+    pub template: String,
+    /// Default region for every written profile
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Print what would change, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Remove profiles written earlier for roles that no longer exist
+    #[arg(long)]
+    pub prune: bool,
+    #[command(flatten)]
+    pub login: LoginOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(alias = "pwsh")]
+    Powershell,
+    Elvish,
+}
+
+impl CompletionShell {
+    pub fn generator(self) -> clap_complete::Shell {
+        match self {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+            CompletionShell::Powershell => clap_complete::Shell::PowerShell,
+            CompletionShell::Elvish => clap_complete::Shell::Elvish,
+        }
+    }
+}

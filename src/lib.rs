@@ -1,0 +1,10 @@
+//! ssoenv: AWS IAM Identity Center credentials for the shell.
+//!
+//! Data flows one way: `config` resolves a `Profile`, `auth` turns it into a token, `sso` turns
+//! that into role credentials, `env` turns those into `EnvChanges`, and `shell` renders them.
+//! Nothing here prints; `main` decides what reaches stdout and stderr.
+
+pub mod cli;
+pub mod error;
+pub mod ini;
+pub mod shell;

@@ -1,0 +1,1 @@
+//! Round trips through real shells.

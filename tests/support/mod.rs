@@ -1,0 +1,1 @@
+//! The mock IAM Identity Center and test helpers.
