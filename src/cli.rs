@@ -176,7 +176,11 @@ pub struct PopulateArgs {
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
     /// Profile name template: {account_name}, {account_id}, {role_name}
-    #[arg(long, value_name = "TEMPLATE", default_value = "{account_name}-{role_name}")]
+    #[arg(
+        long,
+        value_name = "TEMPLATE",
+        default_value = "{account_name}-{role_name}"
+    )]
     pub template: String,
     /// Default region for every written profile
     #[arg(long, value_name = "REGION")]

@@ -1,0 +1,352 @@
+//! The AWS config and credentials files, read by the rules of Python's `configparser`
+//! (`RawConfigParser` with its defaults, which is what botocore uses) plus botocore's own reading
+//! of indented sub-blocks.
+//!
+//! Written by hand because no INI crate keeps those rules, and they decide what a profile holds:
+//! a continuation line is one indented deeper than its key; `=` and `:` both delimit, the first one
+//! wins; only whole-line `#`/`;` comments exist (`region = x # y` keeps ` # y`); duplicate sections
+//! or keys make the whole file unreadable; `[DEFAULT]` feeds every section; keys are lower-cased,
+//! section names are not. rust-ini and configparser-rs each differ on several of these.
+//! One deliberate difference: a UTF-8 byte order mark is skipped (botocore refuses the file).
+
+use std::collections::HashMap;
+
+/// A value: plain text, or an indented block of `key = value` lines under an empty key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Nested(Vec<(String, String)>),
+}
+
+impl Value {
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            Value::Nested(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Section {
+    pub name: String,
+    /// 1-based line of the section header, for error messages.
+    pub line: usize,
+    /// Keys (lower-cased) in file order; `[DEFAULT]` keys the section lacks come last.
+    pub entries: Vec<(String, Value)>,
+}
+
+impl Section {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+/// Why a file cannot be read. `line` is 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Sections in file order (`[DEFAULT]` excluded; its keys are merged into every section).
+pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut sections: Vec<RawSection> = Vec::new();
+    let mut defaults = RawSection::default();
+    let mut seen_sections: HashMap<String, usize> = HashMap::new();
+    // Where option lines go: None before any header, Some(None) for [DEFAULT].
+    let mut current: Option<Option<usize>> = None;
+    let mut option: Option<usize> = None;
+    let mut indent_level = 0usize;
+    let mut first_bad_line: Option<ParseError> = None;
+
+    for (index, line) in py_lines(text).enumerate() {
+        let lineno = index + 1;
+        let stripped = py_strip(line);
+        let is_comment = stripped.starts_with('#') || stripped.starts_with(';');
+        if stripped.is_empty() || is_comment {
+            // A blank line may sit inside a multi-line value; a comment line never ends one.
+            if !is_comment && let (Some(target), Some(opt)) = (current, option) {
+                section_mut(&mut sections, &mut defaults, target).lines[opt]
+                    .1
+                    .push(String::new());
+            }
+            continue;
+        }
+        let indent = line.chars().take_while(|c| py_isspace(*c)).count();
+        if let (Some(target), Some(opt)) = (current, option)
+            && indent > indent_level
+        {
+            section_mut(&mut sections, &mut defaults, target).lines[opt]
+                .1
+                .push(stripped.to_string());
+            continue;
+        }
+        indent_level = indent;
+        if let Some(name) = section_header(stripped) {
+            option = None;
+            if name == "DEFAULT" {
+                current = Some(None);
+                continue;
+            }
+            if let Some(first) = seen_sections.get(name) {
+                return Err(ParseError {
+                    line: lineno,
+                    message: format!("section [{name}] appears twice (first at line {first})"),
+                });
+            }
+            seen_sections.insert(name.to_string(), lineno);
+            sections.push(RawSection {
+                name: name.to_string(),
+                line: lineno,
+                lines: Vec::new(),
+            });
+            current = Some(Some(sections.len() - 1));
+            continue;
+        }
+        let Some(target) = current else {
+            return Err(ParseError {
+                line: lineno,
+                message: "a key comes before any [section] header".into(),
+            });
+        };
+        let Some((key, value)) = split_option(stripped) else {
+            first_bad_line.get_or_insert(ParseError {
+                line: lineno,
+                message: format!("not a `key = value` line: {}", clip(stripped)),
+            });
+            option = None;
+            continue;
+        };
+        if key.is_empty() {
+            first_bad_line.get_or_insert(ParseError {
+                line: lineno,
+                message: "a line has a value but no key".into(),
+            });
+        }
+        let key = key.to_lowercase();
+        let section = section_mut(&mut sections, &mut defaults, target);
+        if section.lines.iter().any(|(k, _)| *k == key) {
+            let where_ = if section.name.is_empty() {
+                "[DEFAULT]".to_string()
+            } else {
+                format!("[{}]", section.name)
+            };
+            return Err(ParseError {
+                line: lineno,
+                message: format!("key `{key}` appears twice in {where_}"),
+            });
+        }
+        section.lines.push((key, vec![value.to_string()]));
+        option = Some(section.lines.len() - 1);
+    }
+    if let Some(err) = first_bad_line {
+        return Err(err);
+    }
+
+    let defaults = finish(defaults)?;
+    sections
+        .into_iter()
+        .map(|raw| {
+            let mut section = finish(raw)?;
+            for (key, value) in &defaults.entries {
+                if section.get(key).is_none() {
+                    section.entries.push((key.clone(), value.clone()));
+                }
+            }
+            Ok(section)
+        })
+        .collect()
+}
+
+#[derive(Debug, Default)]
+struct RawSection {
+    name: String,
+    line: usize,
+    lines: Vec<(String, Vec<String>)>,
+}
+
+fn section_mut<'a>(
+    sections: &'a mut [RawSection],
+    defaults: &'a mut RawSection,
+    target: Option<usize>,
+) -> &'a mut RawSection {
+    match target {
+        Some(i) => &mut sections[i],
+        None => defaults,
+    }
+}
+
+/// Joins continuation lines as configparser does, then reads botocore's nested blocks: a value
+/// whose first line is empty is a block of `key = value` lines.
+fn finish(raw: RawSection) -> Result<Section, ParseError> {
+    let mut entries = Vec::with_capacity(raw.lines.len());
+    for (key, parts) in raw.lines {
+        let joined = parts.join("\n");
+        let joined = joined.trim_end_matches(py_isspace);
+        let value = if joined.starts_with('\n') {
+            let mut nested = Vec::new();
+            for line in py_splitlines(joined) {
+                let line = py_strip(line);
+                if line.is_empty() {
+                    continue;
+                }
+                let Some((k, v)) = line.split_once('=') else {
+                    return Err(ParseError {
+                        line: raw.line,
+                        message: format!(
+                            "in [{}], the block under `{key}` has a line without `=`: {}",
+                            raw.name,
+                            clip(line)
+                        ),
+                    });
+                };
+                nested.push((py_strip(k).to_string(), py_strip(v).to_string()));
+            }
+            Value::Nested(nested)
+        } else {
+            Value::Text(joined.to_string())
+        };
+        entries.push((key, value));
+    }
+    Ok(Section {
+        name: raw.name,
+        line: raw.line,
+        entries,
+    })
+}
+
+/// `\[(.+)\]` anchored at the start: the header runs to the last `]` on the line.
+fn section_header(stripped: &str) -> Option<&str> {
+    let rest = stripped.strip_prefix('[')?;
+    let end = rest.rfind(']')?;
+    (end > 0).then(|| &rest[..end])
+}
+
+/// `(.*?)\s*(=|:)\s*(.*)$`: the first `=` or `:` splits key from value.
+fn split_option(stripped: &str) -> Option<(&str, &str)> {
+    let at = stripped.find(['=', ':'])?;
+    let key = stripped[..at].trim_end_matches(py_isspace);
+    let value = py_strip(&stripped[at + 1..]);
+    Some((key, value))
+}
+
+/// Python's `str.isspace`: Unicode white space plus the ASCII separators U+001C..U+001F.
+fn py_isspace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+fn py_strip(s: &str) -> &str {
+    s.trim_matches(py_isspace)
+}
+
+/// Lines as Python's text mode reads them: `\n`, `\r\n` and a lone `\r` all end a line.
+fn py_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        let line = &rest[..end];
+        let skip = if rest[end..].starts_with("\r\n") {
+            2
+        } else {
+            usize::from(end < rest.len())
+        };
+        rest = &rest[end + skip..];
+        Some(line)
+    })
+}
+
+/// Python's `str.splitlines` boundaries, which botocore uses on nested blocks.
+fn py_splitlines(text: &str) -> impl Iterator<Item = &str> {
+    text.split([
+        '\n', '\r', '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}',
+        '\u{2029}',
+    ])
+}
+
+/// Config lines can hold secrets: quote at most a little of one in an error.
+fn clip(line: &str) -> String {
+    let mut out: String = line.chars().take(40).collect();
+    if out.len() < line.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(sections: &[Section], section: &str, key: &str) -> Option<String> {
+        sections
+            .iter()
+            .find(|s| s.name == section)?
+            .get(key)?
+            .as_text()
+            .map(str::to_string)
+    }
+
+    #[test]
+    fn delimiters_comments_and_case() {
+        let s = parse("[a]\nRegion: eu\nx = y # not a comment\n; c\n# c\nurl = http://h:1/p=q\n")
+            .unwrap();
+        assert_eq!(text(&s, "a", "region").as_deref(), Some("eu"));
+        assert_eq!(text(&s, "a", "x").as_deref(), Some("y # not a comment"));
+        assert_eq!(text(&s, "a", "url").as_deref(), Some("http://h:1/p=q"));
+    }
+
+    #[test]
+    fn nested_blocks_and_continuations() {
+        let s = parse("[p]\ns3 =\n    Max = 20\n\n    b=c\nk = one\n  two\nz = 1\n").unwrap();
+        assert_eq!(
+            s[0].get("s3"),
+            Some(&Value::Nested(vec![
+                ("Max".into(), "20".into()),
+                ("b".into(), "c".into())
+            ]))
+        );
+        assert_eq!(text(&s, "p", "k").as_deref(), Some("one\ntwo"));
+        assert_eq!(text(&s, "p", "z").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn nested_line_without_equals_is_an_error() {
+        assert!(parse("[p]\ns3 =\n  oops\n").is_err());
+    }
+
+    #[test]
+    fn line_endings_and_bom() {
+        let s = parse("\u{feff}[a]\r\nk = v\r\n[b]\rk = w\r").unwrap();
+        assert_eq!(text(&s, "a", "k").as_deref(), Some("v"));
+        assert_eq!(text(&s, "b", "k").as_deref(), Some("w"));
+    }
+
+    #[test]
+    fn duplicates_and_strays_are_errors() {
+        assert_eq!(parse("[a]\n[a]\n").unwrap_err().line, 2);
+        assert_eq!(parse("[a]\nk=1\nK=2\n").unwrap_err().line, 3);
+        assert_eq!(parse("k = v\n").unwrap_err().line, 1);
+        assert_eq!(parse("[a]\njunk\nk=v\n").unwrap_err().line, 2);
+        assert!(parse("[a]\n= v\n").is_err());
+    }
+
+    #[test]
+    fn default_section_feeds_every_section() {
+        let s = parse("[DEFAULT]\nregion = r\n[a]\n[b]\nregion = own\n").unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(text(&s, "a", "region").as_deref(), Some("r"));
+        assert_eq!(text(&s, "b", "region").as_deref(), Some("own"));
+    }
+
+    #[test]
+    fn headers_run_to_the_last_bracket() {
+        let s = parse("[profile  spaced   ]\n[a] ]x]\n").unwrap();
+        assert_eq!(s[0].name, "profile  spaced   ");
+        assert_eq!(s[1].name, "a] ]x");
+        assert!(parse("[]\n").is_err());
+    }
+}

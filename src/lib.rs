@@ -2,9 +2,15 @@
 //!
 //! Data flows one way: `config` resolves a `Profile`, `auth` turns it into a token, `sso` turns
 //! that into role credentials, `env` turns those into `EnvChanges`, and `shell` renders them.
-//! Nothing here prints; `main` decides what reaches stdout and stderr.
+//! Nothing here prints; `main` decides what reaches stdout and stderr (the engine talks to the
+//! person through `ui::Ui`).
 
 pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod env;
 pub mod error;
 pub mod ini;
 pub mod shell;
+pub mod time;
+pub mod ui;

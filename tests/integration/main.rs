@@ -3,4 +3,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod cli;
+mod completions;
+mod config_oracle;
 mod shells;
+mod util;

@@ -1,0 +1,48 @@
+//! One file a subcommand. Each is thin: it reads its arguments, calls the engine, and returns
+//! what `main` prints.
+
+use crate::cli::Command;
+use crate::error::{Error, Result};
+use crate::ui::Ui;
+
+mod completions;
+mod list;
+mod unset;
+
+/// What `main` does after a command: print this text on stdout, or exit with this status.
+#[derive(Debug)]
+pub enum Outcome {
+    Print(String),
+    Exit(u8),
+}
+
+pub fn run(command: Command, ui: &dyn Ui) -> Result<Outcome> {
+    match command {
+        Command::List(args) => list::run(&args, ui),
+        Command::Unset(args) => unset::run(&args),
+        Command::Completions(args) => Ok(Outcome::Print(completions::script(args.shell))),
+        Command::Use(_) => not_yet("use"),
+        Command::Exec(_) => not_yet("exec"),
+        Command::Login(_) => not_yet("login"),
+        Command::Logout(_) => not_yet("logout"),
+        Command::Status(_) => not_yet("status"),
+        Command::CredentialProcess(_) => not_yet("credential-process"),
+        Command::Configure(_) => not_yet("configure"),
+        Command::Populate(_) => not_yet("populate"),
+        Command::Init(_) => not_yet("init"),
+    }
+}
+
+fn not_yet(name: &str) -> Result<Outcome> {
+    Err(Error::new(format!("ssoenv {name}"), "not yet implemented"))
+}
+
+/// The shell to print for: `--shell`, else `$SSOENV_SHELL`, else the name of `$SHELL`, else bash.
+pub(crate) fn shell_for(flag: Option<crate::shell::Shell>) -> crate::shell::Shell {
+    flag.unwrap_or_else(|| {
+        crate::shell::Shell::detect(
+            std::env::var("SSOENV_SHELL").ok().as_deref(),
+            std::env::var("SHELL").ok().as_deref(),
+        )
+    })
+}

@@ -1,0 +1,555 @@
+//! The AWS config and credentials files → profiles, sso-sessions and services, read as botocore
+//! reads them (`botocore.configloader.build_profile_map` and the session's credentials merge), then
+//! typed: which profiles get credentials from IAM Identity Center, and with what settings.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result, describe_io};
+use crate::ini::{self, Section, Value};
+
+/// A profile's or session's keys (lower-cased) and values, later keys overriding earlier ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings(Vec<(String, Value)>);
+
+impl Settings {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.value(key).and_then(Value::as_text)
+    }
+
+    pub fn value(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.value(key).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(String, Value)> {
+        self.0.iter()
+    }
+
+    fn update(&mut self, other: Vec<(String, Value)>) {
+        for (key, value) in other {
+            match self.0.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = value,
+                None => self.0.push((key, value)),
+            }
+        }
+    }
+}
+
+/// Where the files are: `$AWS_CONFIG_FILE` / `$AWS_SHARED_CREDENTIALS_FILE`, else under `~/.aws`.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config: PathBuf,
+    pub credentials: PathBuf,
+}
+
+impl Paths {
+    pub fn from_env() -> Result<Paths> {
+        Ok(Paths {
+            config: env_path("AWS_CONFIG_FILE", "config")?,
+            credentials: env_path("AWS_SHARED_CREDENTIALS_FILE", "credentials")?,
+        })
+    }
+}
+
+fn env_path(var: &str, default_name: &str) -> Result<PathBuf> {
+    match std::env::var_os(var).filter(|v| !v.is_empty()) {
+        Some(path) => Ok(expand_tilde(PathBuf::from(path))),
+        None => Ok(aws_dir()?.join(default_name)),
+    }
+}
+
+/// `~/.aws`.
+pub fn aws_dir() -> Result<PathBuf> {
+    match home::home_dir() {
+        Some(home) if !home.as_os_str().is_empty() => Ok(home.join(".aws")),
+        _ => Err(
+            Error::new("home folder", "cannot tell where it is ($HOME is not set)")
+                .with_hint("set HOME, or AWS_CONFIG_FILE for the config file"),
+        ),
+    }
+}
+
+fn expand_tilde(path: PathBuf) -> PathBuf {
+    match path.strip_prefix("~") {
+        Ok(rest) => match home::home_dir() {
+            Some(home) => home.join(rest),
+            None => path,
+        },
+        Err(_) => path,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub paths: Paths,
+    /// Profiles in the order botocore would list them: config file, then credentials-only ones.
+    profiles: Vec<(String, Settings)>,
+    index: HashMap<String, usize>,
+    pub sso_sessions: HashMap<String, Settings>,
+    pub services: HashMap<String, HashMap<String, Settings>>,
+}
+
+impl Config {
+    pub fn load(paths: Paths) -> Result<Config> {
+        let config_sections = read_ini(&paths.config)?;
+        let credential_sections = read_ini(&paths.credentials)?;
+        Ok(Config::from_sections(
+            paths,
+            config_sections,
+            credential_sections,
+        ))
+    }
+
+    pub fn from_sections(paths: Paths, config: Vec<Section>, credentials: Vec<Section>) -> Config {
+        let mut out = Config {
+            paths,
+            profiles: Vec::new(),
+            index: HashMap::new(),
+            sso_sessions: HashMap::new(),
+            services: HashMap::new(),
+        };
+        for section in config {
+            let entries = section.entries;
+            if section.name.starts_with("profile") {
+                if let Some(name) = section_name(&section.name) {
+                    out.replace_profile(name, entries);
+                }
+            } else if section.name.starts_with("sso-session") {
+                if let Some(name) = section_name(&section.name) {
+                    out.sso_sessions.insert(name, Settings(entries));
+                }
+            } else if section.name.starts_with("services") {
+                if let Some(name) = section_name(&section.name) {
+                    let by_service = entries
+                        .into_iter()
+                        .filter_map(|(service, value)| match value {
+                            Value::Nested(pairs) => Some((
+                                service,
+                                Settings(
+                                    pairs
+                                        .into_iter()
+                                        .map(|(k, v)| (k, Value::Text(v)))
+                                        .collect(),
+                                ),
+                            )),
+                            Value::Text(_) => None,
+                        })
+                        .collect();
+                    out.services.insert(name, by_service);
+                }
+            } else if section.name == "default" {
+                out.replace_profile("default".into(), entries);
+            }
+        }
+        // botocore merges the credentials file over the config file, key by key.
+        for section in credentials {
+            match out.index.get(&section.name) {
+                Some(&i) => out.profiles[i].1.update(section.entries),
+                None => out.replace_profile(section.name, section.entries),
+            }
+        }
+        out
+    }
+
+    fn replace_profile(&mut self, name: String, entries: Vec<(String, Value)>) {
+        match self.index.get(&name) {
+            Some(&i) => self.profiles[i].1 = Settings(entries),
+            None => {
+                self.index.insert(name.clone(), self.profiles.len());
+                self.profiles.push((name, Settings(entries)));
+            }
+        }
+    }
+
+    pub fn profile_names(&self) -> impl Iterator<Item = &str> {
+        self.profiles.iter().map(|(name, _)| name.as_str())
+    }
+
+    pub fn profiles(&self) -> impl Iterator<Item = Profile> + '_ {
+        self.profiles
+            .iter()
+            .map(|(name, settings)| self.type_profile(name, settings))
+    }
+
+    pub fn settings(&self, name: &str) -> Option<&Settings> {
+        self.index.get(name).map(|&i| &self.profiles[i].1)
+    }
+
+    /// The named profile, or an error that says where it was looked for.
+    pub fn profile(&self, name: &str) -> Result<Profile> {
+        match self.settings(name) {
+            Some(settings) => Ok(self.type_profile(name, settings)),
+            None => Err(self.not_found(name)),
+        }
+    }
+
+    fn not_found(&self, name: &str) -> Error {
+        let err = Error::new(
+            format!("profile \"{name}\""),
+            format!(
+                "not found in {} or {}",
+                self.paths.config.display(),
+                self.paths.credentials.display()
+            ),
+        );
+        match closest(name, self.profile_names()) {
+            Some(near) => err.with_hint(format!(
+                "did you mean \"{near}\"? `ssoenv list` shows every profile"
+            )),
+            None if self.profiles.is_empty() => {
+                err.with_hint("`ssoenv configure` creates a profile for your SSO account")
+            }
+            None => err.with_hint("`ssoenv list` shows every profile"),
+        }
+    }
+
+    fn type_profile(&self, name: &str, settings: &Settings) -> Profile {
+        let kind = match self.resolve_sso(name, settings) {
+            Ok(Some(sso)) => Kind::Sso(sso),
+            Ok(None) => other_kind(settings),
+            Err(err) => Kind::Invalid(err),
+        };
+        Profile {
+            name: name.to_string(),
+            region: settings.get("region").map(str::to_string),
+            settings: settings.clone(),
+            kind,
+        }
+    }
+
+    /// botocore's `SSOProvider._load_sso_config`, with errors that say what to change.
+    fn resolve_sso(&self, name: &str, profile: &Settings) -> Result<Option<Sso>, String> {
+        if !profile.contains("sso_role_name") && !profile.contains("sso_account_id") {
+            return Ok(None);
+        }
+        let mut merged = profile.clone();
+        let session = match profile.get("sso_session") {
+            None => None,
+            Some(session_name) => {
+                let Some(session) = self.sso_sessions.get(session_name) else {
+                    let mut known: Vec<&str> =
+                        self.sso_sessions.keys().map(String::as_str).collect();
+                    known.sort_unstable();
+                    let known = if known.is_empty() {
+                        "there are none".to_string()
+                    } else {
+                        format!("those defined: {}", known.join(", "))
+                    };
+                    return Err(format!(
+                        "sso_session = {session_name} names no [sso-session {session_name}] \
+                         section in {} ({known})",
+                        self.paths.config.display()
+                    ));
+                };
+                for (key, value) in session.iter() {
+                    if let (Some(mine), Value::Text(theirs)) = (profile.get(key), value)
+                        && mine != theirs
+                    {
+                        return Err(format!(
+                            "{key} is {mine} in the profile but {theirs} in \
+                                 [sso-session {session_name}]; remove it from the profile \
+                                 (the sso-session's value is the one that counts)"
+                        ));
+                    }
+                }
+                merged.update(session.0.clone());
+                Some(session_name.to_string())
+            }
+        };
+        let mut required = vec![
+            "sso_role_name",
+            "sso_account_id",
+            "sso_start_url",
+            "sso_region",
+        ];
+        if session.is_some() {
+            required.push("sso_session");
+        }
+        let missing: Vec<&str> = required
+            .into_iter()
+            .filter(|key| merged.get(key).is_none())
+            .collect();
+        if !missing.is_empty() {
+            let place = match &session {
+                Some(s)
+                    if missing
+                        .iter()
+                        .any(|k| k.starts_with("sso_start") || *k == "sso_region") =>
+                {
+                    format!(" ([sso-session {s}] holds sso_start_url and sso_region)")
+                }
+                _ => String::new(),
+            };
+            return Err(format!(
+                "profile \"{name}\" uses IAM Identity Center but lacks {}{place}",
+                missing.join(", ")
+            ));
+        }
+        let get = |key: &str| merged.get(key).unwrap_or_default().to_string();
+        let registration_scopes = merged.get("sso_registration_scopes").map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        });
+        Ok(Some(Sso {
+            account_id: get("sso_account_id"),
+            role_name: get("sso_role_name"),
+            start_url: get("sso_start_url"),
+            region: get("sso_region"),
+            session,
+            registration_scopes,
+        }))
+    }
+
+    /// The `[sso-session NAME]` as a login target (for `login --sso-session`).
+    pub fn sso_session(&self, name: &str) -> Result<SsoSession> {
+        let Some(settings) = self.sso_sessions.get(name) else {
+            return Err(Error::new(
+                format!("sso-session \"{name}\""),
+                format!(
+                    "no [sso-session {name}] section in {}",
+                    self.paths.config.display()
+                ),
+            ));
+        };
+        let missing: Vec<&str> = ["sso_start_url", "sso_region"]
+            .into_iter()
+            .filter(|k| settings.get(k).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::new(
+                format!("sso-session \"{name}\""),
+                format!("lacks {}", missing.join(", ")),
+            ));
+        }
+        Ok(SsoSession {
+            name: Some(name.to_string()),
+            start_url: settings.get("sso_start_url").unwrap_or_default().into(),
+            region: settings.get("sso_region").unwrap_or_default().into(),
+            registration_scopes: settings.get("sso_registration_scopes").map(parse_scopes),
+        })
+    }
+
+    /// A service's `endpoint_url` from the profile's `services = NAME` section.
+    pub fn service_endpoint(&self, profile: &Profile, service: &str) -> Option<String> {
+        let services = self.services.get(profile.settings.get("services")?)?;
+        services
+            .get(service)?
+            .get("endpoint_url")
+            .map(str::to_string)
+    }
+}
+
+fn parse_scopes(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The name in `[profile NAME]`, split as botocore does (Python's `shlex.split`): exactly two words.
+fn section_name(header: &str) -> Option<String> {
+    let mut parts = shlex::split(header)?;
+    (parts.len() == 2).then(|| parts.pop()).flatten()
+}
+
+fn read_ini(path: &Path) -> Result<Vec<Section>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        // Like the AWS CLI: a missing file is an empty one.
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(Error::new(path.display().to_string(), describe_io(&err))),
+    };
+    let text = String::from_utf8(bytes).map_err(|err| {
+        Error::new(
+            path.display().to_string(),
+            format!(
+                "not UTF-8 text (bad byte at offset {})",
+                err.utf8_error().valid_up_to()
+            ),
+        )
+        .with_hint("save the file as UTF-8")
+    })?;
+    ini::parse(&text).map_err(|err| {
+        Error::new(
+            format!("{}, line {}", path.display(), err.line),
+            err.message,
+        )
+        .with_hint("the AWS CLI cannot read this file either; fix that line")
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub region: Option<String>,
+    pub settings: Settings,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Sso(Sso),
+    /// Meant for IAM Identity Center, but its settings cannot work: why.
+    Invalid(String),
+    StaticKeys,
+    CredentialProcess(String),
+    AssumeRole {
+        role_arn: String,
+    },
+    WebIdentity,
+    /// Region or output settings only, or something ssoenv does not know.
+    Other,
+}
+
+impl Kind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Kind::Sso(sso) if sso.session.is_some() => "sso",
+            Kind::Sso(_) => "sso-legacy",
+            Kind::Invalid(_) => "invalid",
+            Kind::StaticKeys => "static",
+            Kind::CredentialProcess(_) => "credential-process",
+            Kind::AssumeRole { .. } => "assume-role",
+            Kind::WebIdentity => "web-identity",
+            Kind::Other => "other",
+        }
+    }
+}
+
+fn other_kind(settings: &Settings) -> Kind {
+    if let Some(arn) = settings.get("role_arn") {
+        if settings.contains("web_identity_token_file") {
+            return Kind::WebIdentity;
+        }
+        return Kind::AssumeRole {
+            role_arn: arn.to_string(),
+        };
+    }
+    if settings.contains("aws_access_key_id") {
+        return Kind::StaticKeys;
+    }
+    if let Some(command) = settings.get("credential_process") {
+        return Kind::CredentialProcess(command.to_string());
+    }
+    Kind::Other
+}
+
+/// What a profile needs from IAM Identity Center.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sso {
+    pub account_id: String,
+    pub role_name: String,
+    pub start_url: String,
+    /// `sso_region`: where the Identity Center instance lives.
+    pub region: String,
+    /// The `[sso-session NAME]`, or None for a legacy profile.
+    pub session: Option<String>,
+    pub registration_scopes: Option<Vec<String>>,
+}
+
+impl Sso {
+    pub fn login_target(&self) -> SsoSession {
+        SsoSession {
+            name: self.session.clone(),
+            start_url: self.start_url.clone(),
+            region: self.region.clone(),
+            registration_scopes: self.registration_scopes.clone(),
+        }
+    }
+}
+
+/// What a login needs: an sso-session, or a legacy profile's start URL (`name` None).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoSession {
+    pub name: Option<String>,
+    pub start_url: String,
+    pub region: String,
+    pub registration_scopes: Option<Vec<String>>,
+}
+
+/// The profile a command acts on: its argument, else `$AWS_PROFILE`, `$AWS_DEFAULT_PROFILE`, `default`.
+pub fn selected_profile(arg: Option<&str>) -> String {
+    arg.map(str::to_string)
+        .or_else(|| non_empty_var("AWS_PROFILE"))
+        .or_else(|| non_empty_var("AWS_DEFAULT_PROFILE"))
+        .unwrap_or_else(|| "default".to_string())
+}
+
+pub fn non_empty_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The name nearest to `wanted` by edit distance, when it is near enough to be a typo.
+fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (wanted.chars().count() / 3).max(1);
+    names
+        .map(|name| (edit_distance(wanted, name), name))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name)
+}
+
+/// Optimal string alignment distance: a swap of two neighbours counts as one typo.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        let paths = Paths {
+            config: "/c".into(),
+            credentials: "/k".into(),
+        };
+        Config::from_sections(paths, ini::parse(text).unwrap(), Vec::new())
+    }
+
+    #[test]
+    fn later_default_section_wins() {
+        let c = config("[profile default]\nregion = a\n[default]\nregion = b\n");
+        assert_eq!(c.profile("default").unwrap().region.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn section_names_split_like_shlex() {
+        let c = config("[profile \"my name\"]\n[profile a b]\n[profiles x]\n[profile]\n");
+        let names: Vec<&str> = c.profile_names().collect();
+        assert_eq!(names, ["my name", "x"]);
+    }
+
+    #[test]
+    fn suggests_near_names() {
+        let c = config("[profile dev]\n[profile prod]\n");
+        let err = c.profile("dve").unwrap_err();
+        assert!(err.hint.unwrap().contains("\"dev\""));
+    }
+}

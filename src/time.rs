@@ -1,0 +1,97 @@
+//! Timestamps as the AWS caches write them (`2026-11-22T10:00:28Z`) and read them leniently, as
+//! botocore's `dateutil.parser` does: `Z`, `UTC`, `+0000`, `+00:00`, other offsets, fractions.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Seconds since the epoch, now.
+pub fn now() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(_) => 0,
+    }
+}
+
+/// `%Y-%m-%dT%H:%M:%SZ`, the format the AWS CLI writes.
+pub fn format_rfc3339(epoch: i64) -> String {
+    let t = if epoch >= 0 {
+        UNIX_EPOCH + Duration::from_secs(epoch.unsigned_abs())
+    } else {
+        UNIX_EPOCH
+    };
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// Epoch seconds of a cache timestamp, or None when it is not one.
+pub fn parse(text: &str) -> Option<i64> {
+    let text = text.trim();
+    // Split off the zone: everything after the seconds (and any fraction).
+    let date_end = text.find(['T', 't', ' '])?;
+    let time = &text[date_end + 1..];
+    let zone_at = time
+        .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.'))
+        .unwrap_or(time.len());
+    let (clock, zone) = time.split_at(zone_at);
+    let offset = match zone.trim() {
+        "" | "Z" | "z" | "UTC" | "GMT" => 0,
+        z => parse_offset(z)?,
+    };
+    let naive = format!("{}T{}Z", &text[..date_end], clock);
+    let t = humantime::parse_rfc3339_weak(naive.trim_end_matches('Z')).ok()?;
+    let secs = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).ok()?,
+        Err(e) => -i64::try_from(e.duration().as_secs()).ok()?,
+    };
+    Some(secs - offset)
+}
+
+/// `+0200`, `-05:30`, `+02` → seconds east of UTC.
+fn parse_offset(zone: &str) -> Option<i64> {
+    let (sign, digits) = match zone.as_bytes().first()? {
+        b'+' => (1, &zone[1..]),
+        b'-' => (-1, &zone[1..]),
+        _ => return None,
+    };
+    let digits: String = digits.chars().filter(|c| *c != ':').collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = match digits.len() {
+        2 => (digits.parse::<i64>().ok()?, 0),
+        4 => (
+            digits[..2].parse::<i64>().ok()?,
+            digits[2..].parse::<i64>().ok()?,
+        ),
+        _ => return None,
+    };
+    Some(sign * (h * 3600 + m * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_spelling_the_caches_use() {
+        let want = Some(1795341628); // 2026-11-22T10:00:28Z
+        for text in [
+            "2026-11-22T10:00:28Z",
+            "2026-11-22T10:00:28UTC",
+            "2026-11-22T10:00:28+0000",
+            "2026-11-22T10:00:28+00:00",
+            "2026-11-22T10:00:28.123456Z",
+            "2026-11-22T12:00:28+02:00",
+            "2026-11-22T05:00:28-0500",
+            "2026-11-22 10:00:28",
+        ] {
+            assert_eq!(parse(text), want, "{text}");
+        }
+        assert_eq!(parse("yesterday"), None);
+        assert_eq!(parse(""), None);
+        assert_eq!(parse("2026-13-40T99:00:00Z"), None);
+    }
+
+    #[test]
+    fn writes_the_cli_format() {
+        assert_eq!(format_rfc3339(1795341628), "2026-11-22T10:00:28Z");
+    }
+}

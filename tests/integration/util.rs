@@ -1,0 +1,88 @@
+//! Helpers: a sandbox HOME with its own ~/.aws, and the built binary run inside it with an
+//! environment that holds nothing of the developer's (no AWS_* variables, no real HOME).
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub struct Sandbox {
+    pub dir: TempDir,
+    envs: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+        Sandbox {
+            dir,
+            envs: Vec::new(),
+        }
+    }
+
+    pub fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn aws(&self, rel: &str) -> PathBuf {
+        self.home().join(".aws").join(rel)
+    }
+
+    pub fn write_config(&self, text: &str) -> &Self {
+        std::fs::write(self.aws("config"), text).unwrap();
+        self
+    }
+
+    /// Sets a variable for every command this sandbox runs.
+    pub fn env(&mut self, name: &str, value: impl AsRef<str>) -> &mut Self {
+        self.envs.push((name.into(), value.as_ref().into()));
+        self
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("ssoenv").unwrap();
+        cmd.env_clear()
+            .env("HOME", self.home())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("LANG", "C.UTF-8")
+            .current_dir(self.home())
+            .args(args);
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// Asserts failure with `code`, an empty stdout, and an `ssoenv: ` message on stderr.
+#[track_caller]
+pub fn assert_fails(out: &Output, code: i32) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout not empty on failure: {}",
+        stdout(out)
+    );
+    err
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
