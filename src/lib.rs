@@ -5,12 +5,19 @@
 //! Nothing here prints; `main` decides what reaches stdout and stderr (the engine talks to the
 //! person through `ui::Ui`).
 
+pub mod auth;
+pub mod browser;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod credentials;
 pub mod env;
 pub mod error;
 pub mod ini;
+pub mod login;
+pub mod pyjson;
 pub mod shell;
+pub mod sso;
 pub mod time;
 pub mod ui;

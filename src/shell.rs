@@ -1,4 +1,14 @@
-//! STUB: replaced by the shell-output work.
+//! Shell output: an ordered list of environment changes, rendered last as code for one shell.
+//!
+//! Values come from files and servers ssoenv does not control, and the output is evaluated by the
+//! user's shell, so every value is quoted such that no byte of it can run as code (DESIGN.md,
+//! "Shell output must be impossible to misread"). Keeping the changes as data until the end (as
+//! direnv does) lets one list serve every shell, `exec` and JSON alike.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Shell {
     Bash,
@@ -8,4 +18,546 @@ pub enum Shell {
     Powershell,
     Cmd,
     Json,
+}
+
+impl Shell {
+    pub const ALL: [Shell; 6] = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Powershell,
+        Shell::Cmd,
+        Shell::Json,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+            Shell::Powershell => "powershell",
+            Shell::Cmd => "cmd",
+            Shell::Json => "json",
+        }
+    }
+
+    /// A shell by name, ignoring case and a `.exe` suffix so that Windows program names work.
+    pub fn from_name(name: &str) -> Option<Shell> {
+        let name = name.trim().to_ascii_lowercase();
+        match name.strip_suffix(".exe").unwrap_or(&name) {
+            "bash" => Some(Shell::Bash),
+            "zsh" => Some(Shell::Zsh),
+            "fish" => Some(Shell::Fish),
+            "powershell" | "pwsh" => Some(Shell::Powershell),
+            "cmd" => Some(Shell::Cmd),
+            "json" => Some(Shell::Json),
+            _ => None,
+        }
+    }
+
+    /// The shell to print for when `--shell` is not given, from `$SSOENV_SHELL` and `$SHELL`.
+    /// Anything unrecognised (`sh`, `dash`, `ksh`) gets bash syntax, which POSIX shells accept.
+    pub fn detect(ssoenv_shell: Option<&str>, shell: Option<&str>) -> Shell {
+        let login_shell = || {
+            let path = shell?;
+            let basename = path.rsplit(['/', '\\']).next().unwrap_or(path);
+            // A login shell is never a JSON consumer, whatever a program happens to be called.
+            Shell::from_name(basename).filter(|s| *s != Shell::Json)
+        };
+        ssoenv_shell
+            .and_then(Shell::from_name)
+            .or_else(login_shell)
+            .unwrap_or(Shell::Bash)
+    }
+}
+
+impl fmt::Display for Shell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Set { name: String, value: String },
+    Unset { name: String },
+}
+
+impl Change {
+    pub fn name(&self) -> &str {
+        match self {
+            Change::Set { name, .. } | Change::Unset { name } => name,
+        }
+    }
+
+    /// The value set, or `None` for an unset.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            Change::Set { value, .. } => Some(value),
+            Change::Unset { .. } => None,
+        }
+    }
+}
+
+/// Environment changes in the order they were made, at most one per name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvChanges(Vec<Change>);
+
+impl EnvChanges {
+    pub fn new() -> Self {
+        EnvChanges(Vec::new())
+    }
+
+    /// Sets `name`; an empty value unsets it instead, because tools treat an exported empty
+    /// string differently from an absent variable (an empty `AWS_PROFILE` breaks the SDKs).
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        let (name, value) = (name.into(), value.into());
+        if value.is_empty() {
+            return self.unset(name);
+        }
+        self.put(Change::Set { name, value })
+    }
+
+    pub fn unset(&mut self, name: impl Into<String>) -> &mut Self {
+        self.put(Change::Unset { name: name.into() })
+    }
+
+    /// A later change to a name replaces the earlier one where it stands, so each name is
+    /// rendered once (JSON cannot hold a key twice) and the order stays the order of first use.
+    fn put(&mut self, change: Change) -> &mut Self {
+        match self.0.iter_mut().find(|c| c.name() == change.name()) {
+            Some(slot) => *slot = change,
+            None => self.0.push(change),
+        }
+        self
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Change> {
+        self.0.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl<'a> IntoIterator for &'a EnvChanges {
+    type Item = &'a Change;
+    type IntoIter = std::slice::Iter<'a, Change>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The code that applies `changes` in `shell`: one line a change, each ending in a newline (for
+/// JSON, one object on one line). Evaluating it leaves status 0, so `eval "$(ssoenv use dev)" &&
+/// cmd` works even when the last change unsets a variable that was never set.
+pub fn render(shell: Shell, changes: &EnvChanges) -> Result<String> {
+    let mut parts = Vec::with_capacity(changes.len());
+    for change in changes {
+        check(change)?;
+        parts.push(fragment(shell, change)?);
+    }
+    Ok(match shell {
+        Shell::Json => format!("{{{}}}\n", parts.join(", ")),
+        _ => parts.into_iter().map(|line| line + "\n").collect(),
+    })
+}
+
+fn check(change: &Change) -> Result<()> {
+    let name = change.name();
+    let mut chars = name.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(Error::new(
+            format!("variable name {name:?}"),
+            "not a valid name: use ASCII letters, digits and _, not starting with a digit",
+        ));
+    }
+    if change.value().is_some_and(|v| v.contains('\0')) {
+        return Err(Error::new(
+            format!("variable {name}"),
+            "its value holds a NUL byte, which no environment variable can hold",
+        ));
+    }
+    Ok(())
+}
+
+/// One change in `shell` syntax; for JSON, one `"NAME": value` member.
+fn fragment(shell: Shell, change: &Change) -> Result<String> {
+    let name = change.name();
+    Ok(match (shell, change.value()) {
+        (Shell::Bash | Shell::Zsh, Some(value)) => format!("export {name}={}", posix_quote(value)),
+        // `-v`: with no such variable, a plain `unset` in bash removes a function of that name.
+        (Shell::Bash | Shell::Zsh, None) => format!("unset -v {name}"),
+        (Shell::Fish, Some(value)) => format!("set -gx {name} {}", fish_quote(value)),
+        // Erasing a variable that does not exist fails (status 4); `or true` keeps the
+        // documented `ssoenv unset | source; and cmd` working.
+        (Shell::Fish, None) => format!("set -e -g {name}; or true"),
+        (Shell::Powershell, Some(value)) => {
+            format!("$Env:{name} = {}", powershell_quote(value))
+        }
+        (Shell::Powershell, None) => {
+            format!("Remove-Item -ErrorAction SilentlyContinue -LiteralPath 'Env:/{name}'")
+        }
+        (Shell::Cmd, Some(value)) => {
+            cmd_check(name, value)?;
+            format!("set \"{name}={value}\"")
+        }
+        (Shell::Cmd, None) => format!("set \"{name}=\""),
+        (Shell::Json, value) => {
+            let value = value.map_or(serde_json::Value::Null, serde_json::Value::from);
+            format!("{}: {value}", serde_json::Value::from(name))
+        }
+    })
+}
+
+/// Inside POSIX single quotes every byte is literal (newlines, `!`, `$`, `\`); only `'` itself
+/// must leave the quotes. This also holds for zsh with RC_QUOTES, since a closing quote is
+/// never directly followed by an opening one.
+fn posix_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// Fish single quotes interpret `\\` and `\'`, so a POSIX-quoted trailing backslash would
+/// escape the closing quote.
+fn fish_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// PowerShell ends a single-quoted string at any of five quote characters, the typographic
+/// ones included, and reads each of them doubled as one literal character.
+fn powershell_quote(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('\'');
+    for c in value.chars() {
+        if matches!(c, '\'' | '\u{2018}'..='\u{201B}') {
+            quoted.push(c);
+        }
+        quoted.push(c);
+    }
+    quoted.push('\'');
+    quoted
+}
+
+/// cmd has no quoting that holds every character: `%` and `!` expand even inside quotes, `^`
+/// is eaten under delayed expansion, `"` ends the quoted `set`, and a line break ends the
+/// command. Such values are refused rather than mangled.
+fn cmd_check(name: &str, value: &str) -> Result<()> {
+    let problem = value.chars().find_map(|c| match c {
+        '"' => Some("a double quote (\")"),
+        '%' => Some("a percent sign (%)"),
+        '!' => Some("an exclamation mark (!)"),
+        '^' => Some("a caret (^)"),
+        '\r' | '\n' => Some("a line break"),
+        c if c.is_ascii_control() => Some("a control character"),
+        _ => None,
+    });
+    match problem {
+        None => Ok(()),
+        Some(what) => Err(Error::new(
+            format!("variable {name}"),
+            format!("its value holds {what}, which cmd cannot quote safely"),
+        )
+        .with_hint(
+            "use another shell (--shell powershell), or run the command with \
+             `ssoenv exec PROFILE -- COMMAND`",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(name: &str, value: &str) -> EnvChanges {
+        let mut changes = EnvChanges::new();
+        changes.set(name, value);
+        changes
+    }
+
+    fn rendered(shell: Shell, name: &str, value: &str) -> String {
+        match render(shell, &one(name, value)) {
+            Ok(text) => text,
+            Err(e) => panic!("{shell} refused {name}: {e}"),
+        }
+    }
+
+    fn refused(shell: Shell, changes: &EnvChanges) -> Error {
+        match render(shell, changes) {
+            Ok(text) => panic!("{shell} rendered {text:?}, expected a refusal"),
+            Err(e) => e,
+        }
+    }
+
+    fn sample() -> EnvChanges {
+        let mut changes = EnvChanges::new();
+        changes
+            .set("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE")
+            .set("AWS_REGION", "eu-west-1")
+            .unset("AWS_PROFILE");
+        changes
+    }
+
+    #[test]
+    fn ordinary_changes_in_every_shell() {
+        let expected = [
+            (
+                Shell::Bash,
+                "export AWS_ACCESS_KEY_ID='ASIAEXAMPLE'\nexport AWS_REGION='eu-west-1'\n\
+                 unset -v AWS_PROFILE\n",
+            ),
+            (
+                Shell::Zsh,
+                "export AWS_ACCESS_KEY_ID='ASIAEXAMPLE'\nexport AWS_REGION='eu-west-1'\n\
+                 unset -v AWS_PROFILE\n",
+            ),
+            (
+                Shell::Fish,
+                "set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLE'\nset -gx AWS_REGION 'eu-west-1'\n\
+                 set -e -g AWS_PROFILE; or true\n",
+            ),
+            (
+                Shell::Powershell,
+                "$Env:AWS_ACCESS_KEY_ID = 'ASIAEXAMPLE'\n$Env:AWS_REGION = 'eu-west-1'\n\
+                 Remove-Item -ErrorAction SilentlyContinue -LiteralPath 'Env:/AWS_PROFILE'\n",
+            ),
+            (
+                Shell::Cmd,
+                "set \"AWS_ACCESS_KEY_ID=ASIAEXAMPLE\"\nset \"AWS_REGION=eu-west-1\"\n\
+                 set \"AWS_PROFILE=\"\n",
+            ),
+            (
+                Shell::Json,
+                "{\"AWS_ACCESS_KEY_ID\": \"ASIAEXAMPLE\", \"AWS_REGION\": \"eu-west-1\", \
+                 \"AWS_PROFILE\": null}\n",
+            ),
+        ];
+        for (shell, text) in expected {
+            assert_eq!(
+                render(shell, &sample()).ok().as_deref(),
+                Some(text),
+                "{shell}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_changes_render_nothing() {
+        for shell in Shell::ALL {
+            let expected = if shell == Shell::Json { "{}\n" } else { "" };
+            assert_eq!(
+                render(shell, &EnvChanges::new()).ok().as_deref(),
+                Some(expected)
+            );
+        }
+    }
+
+    #[test]
+    fn posix_quoting_of_hostile_values() {
+        let cases = [
+            ("'", r"export V=''\'''"),
+            ("it's", r"export V='it'\''s'"),
+            (r"\\'", r"export V='\\'\'''"),
+            ("a\\", "export V='a\\'"),
+            ("$(touch x) `id` $HOME", "export V='$(touch x) `id` $HOME'"),
+            ("!! !$ %PATH% ^", "export V='!! !$ %PATH% ^'"),
+            ("a\nb\r\n\t", "export V='a\nb\r\n\t'"),
+            ("\"\u{2018}\u{2019}\"", "export V='\"\u{2018}\u{2019}\"'"),
+            ("-n", "export V='-n'"),
+        ];
+        for (value, line) in cases {
+            assert_eq!(rendered(Shell::Bash, "V", value), format!("{line}\n"));
+            assert_eq!(rendered(Shell::Zsh, "V", value), format!("{line}\n"));
+        }
+    }
+
+    #[test]
+    fn fish_quoting_of_hostile_values() {
+        let cases = [
+            ("'", r"set -gx V '\''"),
+            ("it's", r"set -gx V 'it\'s'"),
+            ("a\\", r"set -gx V 'a\\'"),
+            (r"\\'", r"set -gx V '\\\\\''"),
+            (r"\n", r"set -gx V '\\n'"),
+            (
+                "$(touch x) (id) `id` $HOME",
+                "set -gx V '$(touch x) (id) `id` $HOME'",
+            ),
+            ("a\nb\r\n\t", "set -gx V 'a\nb\r\n\t'"),
+            ("\"\u{2018}", "set -gx V '\"\u{2018}'"),
+            ("--", "set -gx V '--'"),
+        ];
+        for (value, line) in cases {
+            assert_eq!(rendered(Shell::Fish, "V", value), format!("{line}\n"));
+        }
+    }
+
+    #[test]
+    fn powershell_doubles_every_single_quote_character() {
+        let cases = [
+            ("'", "$Env:V = ''''"),
+            ("it's", "$Env:V = 'it''s'"),
+            (
+                "\u{2018}a\u{2019}b\u{201A}c\u{201B}",
+                "$Env:V = '\u{2018}\u{2018}a\u{2019}\u{2019}b\u{201A}\u{201A}c\u{201B}\u{201B}'",
+            ),
+            // Double quotes (straight and curly) and `$` do nothing inside single quotes.
+            (
+                "\"\u{201C}$(x)$Env:HOME`n",
+                "$Env:V = '\"\u{201C}$(x)$Env:HOME`n'",
+            ),
+            ("a\\", "$Env:V = 'a\\'"),
+            ("a\r\nb", "$Env:V = 'a\r\nb'"),
+        ];
+        for (value, line) in cases {
+            assert_eq!(rendered(Shell::Powershell, "V", value), format!("{line}\n"));
+        }
+    }
+
+    #[test]
+    fn cmd_writes_plain_values_and_refuses_the_rest() {
+        assert_eq!(
+            rendered(Shell::Cmd, "V", "a&b|c<d>e (f) 'g' \u{00e9}\\"),
+            "set \"V=a&b|c<d>e (f) 'g' \u{00e9}\\\"\n"
+        );
+        let refusals = [
+            ("say \"hi\"", "a double quote"),
+            ("%PATH%", "a percent sign"),
+            ("wow!", "an exclamation mark"),
+            ("a^b", "a caret"),
+            ("a\nb", "a line break"),
+            ("a\rb", "a line break"),
+            ("a\tb", "a control character"),
+            ("a\u{1}b", "a control character"),
+            ("a\u{1f}b", "a control character"),
+            ("a\u{7f}b", "a control character"),
+        ];
+        for (value, class) in refusals {
+            let e = refused(Shell::Cmd, &one("SECRET_NAME", value));
+            assert_eq!(e.what, "variable SECRET_NAME");
+            assert!(e.why.contains(class), "{value:?}: {}", e.why);
+            assert!(!e.why.contains(value) && !e.what.contains(value));
+            assert!(e.hint.as_deref().is_some_and(|h| h.contains("ssoenv exec")));
+        }
+    }
+
+    #[test]
+    fn json_escapes_and_keeps_order() {
+        let mut changes = EnvChanges::new();
+        changes
+            .set("Z", "a\"b\\c\nd\u{1}\u{2018}")
+            .unset("A")
+            .set("M", "日本");
+        assert_eq!(
+            render(Shell::Json, &changes).ok().as_deref(),
+            Some("{\"Z\": \"a\\\"b\\\\c\\nd\\u0001\u{2018}\", \"A\": null, \"M\": \"日本\"}\n")
+        );
+    }
+
+    #[test]
+    fn empty_value_becomes_unset() {
+        let changes = one("AWS_PROFILE", "");
+        let unset = Change::Unset {
+            name: "AWS_PROFILE".into(),
+        };
+        assert_eq!(changes.iter().collect::<Vec<_>>(), [&unset]);
+        assert_eq!(
+            render(Shell::Bash, &changes).ok().as_deref(),
+            Some("unset -v AWS_PROFILE\n")
+        );
+    }
+
+    #[test]
+    fn a_later_change_replaces_an_earlier_one_in_place() {
+        let mut changes = EnvChanges::new();
+        changes.set("A", "1").set("B", "2").set("A", "3").unset("B");
+        assert_eq!(changes.len(), 2);
+        assert_eq!(
+            render(Shell::Bash, &changes).ok().as_deref(),
+            Some("export A='3'\nunset -v B\n")
+        );
+    }
+
+    #[test]
+    fn invalid_names_are_refused_in_every_shell() {
+        let names = [
+            "", "1A", "A-B", "A B", "A=B", "$(x)", "A;B", "É", "A\n", "-n",
+        ];
+        for shell in Shell::ALL {
+            for name in names {
+                let mut changes = EnvChanges::new();
+                changes.set(name, "v");
+                let e = refused(shell, &changes);
+                assert_eq!(e.what, format!("variable name {name:?}"));
+                let mut changes = EnvChanges::new();
+                changes.unset(name);
+                refused(shell, &changes);
+            }
+        }
+        for name in ["A", "_", "_1", "aws_region", "AWS_SESSION_TOKEN"] {
+            assert!(render(Shell::Bash, &one(name, "v")).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn nul_is_refused_in_every_shell() {
+        for shell in Shell::ALL {
+            let e = refused(shell, &one("AWS_SESSION_TOKEN", "ab\0cd"));
+            assert_eq!(e.what, "variable AWS_SESSION_TOKEN");
+            assert!(e.why.contains("NUL"), "{}", e.why);
+        }
+    }
+
+    #[test]
+    fn detect_prefers_ssoenv_shell_then_the_login_shell() {
+        let cases = [
+            (Some("fish"), Some("/bin/zsh"), Shell::Fish),
+            (Some("pwsh"), None, Shell::Powershell),
+            (Some("JSON"), Some("/bin/zsh"), Shell::Json),
+            (Some("nonsense"), Some("/usr/bin/fish"), Shell::Fish),
+            (Some(""), Some("/bin/zsh"), Shell::Zsh),
+            (None, Some("/usr/local/bin/fish"), Shell::Fish),
+            (None, Some("zsh"), Shell::Zsh),
+            (None, Some("/bin/sh"), Shell::Bash),
+            (None, Some("/usr/bin/dash"), Shell::Bash),
+            (None, Some("/usr/bin/json"), Shell::Bash),
+            (None, Some(""), Shell::Bash),
+            (None, None, Shell::Bash),
+            (
+                None,
+                Some(r"C:\Program Files\PowerShell\7\pwsh.exe"),
+                Shell::Powershell,
+            ),
+            (None, Some(r"C:\Windows\System32\CMD.EXE"), Shell::Cmd),
+            (None, Some("powershell.exe"), Shell::Powershell),
+        ];
+        for (ssoenv_shell, shell, expected) in cases {
+            assert_eq!(
+                Shell::detect(ssoenv_shell, shell),
+                expected,
+                "{ssoenv_shell:?} {shell:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_agree_with_the_command_line() {
+        use clap::ValueEnum;
+        for shell in Shell::ALL {
+            assert_eq!(Shell::from_name(shell.name()), Some(shell));
+            assert_eq!(Shell::from_str(shell.name(), false), Ok(shell));
+        }
+        assert_eq!(Shell::value_variants(), Shell::ALL);
+        assert_eq!(Shell::from_str("pwsh", false), Ok(Shell::Powershell));
+        assert_eq!(Shell::from_name("pwsh"), Some(Shell::Powershell));
+    }
 }

@@ -7,7 +7,12 @@ use crate::ui::Ui;
 
 mod completions;
 mod list;
+mod login;
+mod logout;
+mod profile;
+mod status;
 mod unset;
+mod use_;
 
 /// What `main` does after a command: print this text on stdout, or exit with this status.
 #[derive(Debug)]
@@ -21,11 +26,11 @@ pub fn run(command: Command, ui: &dyn Ui) -> Result<Outcome> {
         Command::List(args) => list::run(&args, ui),
         Command::Unset(args) => unset::run(&args),
         Command::Completions(args) => Ok(Outcome::Print(completions::script(args.shell))),
-        Command::Use(_) => not_yet("use"),
+        Command::Use(args) => use_::run(&args, ui),
         Command::Exec(_) => not_yet("exec"),
-        Command::Login(_) => not_yet("login"),
-        Command::Logout(_) => not_yet("logout"),
-        Command::Status(_) => not_yet("status"),
+        Command::Login(args) => login::run(&args, ui),
+        Command::Logout(args) => logout::run(&args, ui),
+        Command::Status(args) => status::run(&args, ui),
         Command::CredentialProcess(_) => not_yet("credential-process"),
         Command::Configure(_) => not_yet("configure"),
         Command::Populate(_) => not_yet("populate"),
@@ -45,4 +50,12 @@ pub(crate) fn shell_for(flag: Option<crate::shell::Shell>) -> crate::shell::Shel
             std::env::var("SHELL").ok().as_deref(),
         )
     })
+}
+
+pub(crate) fn policy(login: &crate::cli::LoginOptions, no_login: bool) -> crate::auth::Policy {
+    crate::auth::Policy {
+        no_browser: login.no_browser,
+        use_device_code: login.use_device_code,
+        no_login,
+    }
 }

@@ -69,7 +69,7 @@ fn unset_removes_every_variable_use_sets() {
     let text = stdout(&out);
     for name in ssoenv::env::SET_BY_USE {
         assert!(
-            text.contains(&format!("unset {name}\n")),
+            text.contains(&format!("unset -v {name}\n")),
             "{name} in\n{text}"
         );
     }

@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
 const FILES: &[(&str, &str)] = &[
     ("bash", "ssoenv.bash"),
     ("zsh", "_ssoenv"),
@@ -18,8 +16,7 @@ fn committed_completions_are_fresh() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     let update = std::env::var_os("SSOENV_UPDATE_COMPLETIONS").is_some();
     for (shell, file) in FILES {
-        let out = Command::cargo_bin("ssoenv")
-            .unwrap()
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssoenv"))
             .args(["completions", shell])
             .output()
             .unwrap();

@@ -6,5 +6,6 @@ mod support;
 mod cli;
 mod completions;
 mod config_oracle;
+mod engine;
 mod shells;
 mod util;

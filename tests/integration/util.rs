@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
+use std::process::Command;
 use tempfile::TempDir;
 
 pub struct Sandbox {
@@ -42,7 +42,7 @@ impl Sandbox {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("ssoenv").unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssoenv"));
         cmd.env_clear()
             .env("HOME", self.home())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())

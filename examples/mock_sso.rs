@@ -1,0 +1,149 @@
+//! Try ssoenv without AWS: a mock IAM Identity Center on 127.0.0.1.
+//!
+//! ```text
+//! cargo run --example mock_sso [-- --port 8123] [--no-auto-approve]
+//! ```
+//!
+//! Prints the `export` lines that point ssoenv at the mock (paste them into another shell), then
+//! serves until Ctrl-C. The mock is the one the integration tests use
+//! (`tests/support/mock.rs`).
+
+#[path = "../tests/support/mock.rs"]
+mod mock;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo run --example mock_sso [-- [--port PORT] [--no-auto-approve]]";
+
+fn main() -> ExitCode {
+    let mut port: u16 = 0;
+    let mut auto_approve = true;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "--port" => args.next(),
+            s if s.starts_with("--port=") => s.strip_prefix("--port=").map(str::to_string),
+            "--no-auto-approve" => {
+                auto_approve = false;
+                continue;
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("mock_sso: unexpected argument {other:?}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        };
+        match value.as_deref().map(str::parse::<u16>) {
+            Some(Ok(p)) => port = p,
+            _ => {
+                eprintln!("mock_sso: --port needs a number from 0 to 65535\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+
+    let server = match mock::MockSso::builder()
+        .port(port)
+        .auto_approve(auto_approve)
+        .try_start()
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("mock_sso: cannot listen on 127.0.0.1:{port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let dir = match tempfile::Builder::new().prefix("ssoenv-mock-").tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("mock_sso: cannot create a temporary directory: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let config_path = dir.path().join("config");
+    let config = "\
+[sso-session mock]
+sso_start_url = https://mock.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile mock-dev]
+sso_session = mock
+sso_account_id = 111111111111
+sso_role_name = AdministratorAccess
+region = eu-west-1
+
+[profile mock-prod]
+sso_session = mock
+sso_account_id = 222222222222
+sso_role_name = ReadOnly
+region = eu-west-1
+
+# A legacy profile: no sso-session, no refresh token, device-code login.
+[profile mock-legacy]
+sso_start_url = https://mock.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 111111111111
+sso_role_name = ReadOnly
+region = eu-west-1
+";
+    if let Err(e) = std::fs::write(&config_path, config) {
+        eprintln!("mock_sso: cannot write {}: {e}", config_path.display());
+        return ExitCode::FAILURE;
+    }
+    let browser = format!(
+        "sh {}",
+        quote(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/browser.sh"
+        ))
+    );
+    let url = server.url();
+
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "# Mock IAM Identity Center on {url} (accounts 111111111111 dev-account, 222222222222 prod-account).\n\
+         # Paste into another shell:\n\
+         export AWS_ENDPOINT_URL_SSO_OIDC={url}\n\
+         export AWS_ENDPOINT_URL_SSO={url}\n\
+         export AWS_CONFIG_FILE={config}\n\
+         # Auto-approve is {approve}: this BROWSER approves every login without a click:\n\
+         export BROWSER={browser}\n\
+         # Optional, to keep the mock's tokens out of your real ~/.aws:\n\
+         # export HOME={home}\n\
+         # Then: eval \"$(ssoenv use mock-dev)\"   (also mock-prod, mock-legacy)\n\
+         # Serving until Ctrl-C.",
+        config = quote(&config_path.to_string_lossy()),
+        approve = if auto_approve {
+            "on"
+        } else {
+            "off (approve nothing; logins wait)"
+        },
+        browser = quote(&browser),
+        home = quote(&dir.path().join("home").to_string_lossy()),
+    );
+    let _ = out.flush();
+    drop(out);
+    let _ = std::fs::create_dir_all(dir.path().join("home"));
+
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Single-quote for POSIX shells when needed.
+fn quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:@%,=".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}

@@ -1,0 +1,209 @@
+//! A usable SSO token for a session, with as little work as possible: the cached token while it
+//! has time left; a refresh (sso-session tokens, under 15 minutes left, as botocore does); a fresh
+//! login when nothing else works. Refreshes and logins take a per-session lock so that many shells
+//! that need one at once share a single browser or device flow and a single refresh-token
+//! rotation; those that waited re-read the cache and reuse what the first one wrote.
+
+use std::cell::OnceCell;
+
+use crate::cache::{self, CacheDirs, Locked, Read, TokenFile};
+use crate::config::SsoSession;
+use crate::error::{Error, ErrorKind, Result};
+use crate::sso::oidc::{self, Grant, Registration};
+use crate::sso::{ApiError, Endpoints, Http};
+use crate::time;
+use crate::ui::Ui;
+
+/// botocore's `SSOTokenProvider._REFRESH_WINDOW`.
+pub const REFRESH_WINDOW: i64 = 15 * 60;
+/// A token with less than this left is treated as expired: a request could outlive it.
+const MIN_LEFT: i64 = 60;
+
+/// Everything the engine needs from its surroundings. The HTTP agent is built on first use, so a
+/// command answered from the caches never builds one.
+pub struct Engine<'a> {
+    pub dirs: CacheDirs,
+    pub ui: &'a dyn Ui,
+    http: OnceCell<Http>,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(dirs: CacheDirs, ui: &'a dyn Ui) -> Engine<'a> {
+        Engine {
+            dirs,
+            ui,
+            http: OnceCell::new(),
+        }
+    }
+
+    pub fn http(&self) -> &Http {
+        self.http.get_or_init(Http::new)
+    }
+}
+
+/// What kind of login may start when one is needed.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub no_browser: bool,
+    pub use_device_code: bool,
+    /// False when nobody could see a login (credential-process in the background).
+    pub no_login: bool,
+}
+
+enum Need {
+    Nothing(TokenFile),
+    Refresh(TokenFile),
+    Login,
+}
+
+fn assess(
+    read: Read<TokenFile>,
+    session: &SsoSession,
+    rejected: Option<&str>,
+    ui: &dyn Ui,
+) -> Need {
+    let token = match read {
+        Read::Found(token) => token,
+        Read::Missing => return Need::Login,
+        Read::Corrupt(why) => {
+            ui.warn(&why);
+            return Need::Login;
+        }
+    };
+    if rejected == Some(token.access_token.as_str()) {
+        return Need::Login;
+    }
+    let now = time::now();
+    let Some(left) = token.expires().map(|t| t - now) else {
+        return Need::Login;
+    };
+    // Legacy tokens cannot be refreshed: botocore only refreshes sso-session tokens.
+    let refreshable = session.name.is_some() && token.refreshable(now);
+    if left >= REFRESH_WINDOW || (left > MIN_LEFT && !refreshable) {
+        Need::Nothing(token)
+    } else if refreshable {
+        Need::Refresh(token)
+    } else {
+        Need::Login
+    }
+}
+
+/// The token to call the portal with. `rejected` is a token the portal just refused (401): it is
+/// never returned again. `force_login` skips the cache and refresh (`ssoenv login`).
+pub fn token(
+    engine: &Engine,
+    session: &SsoSession,
+    endpoints: &Endpoints,
+    policy: &Policy,
+    rejected: Option<&str>,
+    force_login: bool,
+) -> Result<TokenFile> {
+    let path = engine.dirs.token_path(session);
+    if !force_login
+        && let Need::Nothing(token) = assess(cache::read(&path), session, rejected, engine.ui)
+    {
+        return Ok(token);
+    }
+    let _lock = match cache::try_lock(&engine.dirs, session)? {
+        Locked::Acquired(lock) => lock,
+        Locked::Busy(file) => {
+            engine.ui.say(&format!(
+                "waiting for another ssoenv to finish signing in to {}",
+                session.start_url
+            ));
+            let lock = cache::wait(file)?;
+            // It finished: its token is the one to use, even for `login`.
+            if let Need::Nothing(token) = assess(cache::read(&path), session, rejected, engine.ui) {
+                return Ok(token);
+            }
+            lock
+        }
+    };
+    if !force_login {
+        match assess(cache::read(&path), session, rejected, engine.ui) {
+            Need::Nothing(token) => return Ok(token),
+            Need::Refresh(old) => match refresh(engine, session, endpoints, &old) {
+                Ok(new) => {
+                    save(engine, &path, &new);
+                    return Ok(new);
+                }
+                Err(why) => {
+                    engine
+                        .ui
+                        .warn(&format!("could not refresh the SSO token: {why}"));
+                    if old.expires().is_some_and(|t| t - time::now() > MIN_LEFT) {
+                        return Ok(old);
+                    }
+                }
+            },
+            Need::Login => {}
+        }
+    }
+    if policy.no_login {
+        return Err(Error::new(
+            format!("SSO session {}", describe(session)),
+            "not signed in, or the sign-in expired",
+        )
+        .with_hint(login_hint(session))
+        .with_kind(ErrorKind::LoginNeeded));
+    }
+    let token = crate::login::login(engine, session, endpoints, policy)?;
+    save(engine, &path, &token);
+    Ok(token)
+}
+
+fn save(engine: &Engine, path: &std::path::Path, token: &TokenFile) {
+    // The token still works for this run; only the next run would have to sign in again.
+    if let Err(err) = cache::write(path, token) {
+        engine
+            .ui
+            .warn(&format!("could not cache the SSO token: {err}"));
+    }
+}
+
+/// botocore `SSOTokenProvider._attempt_create_token`: same fields, rotated refresh token kept.
+fn refresh(
+    engine: &Engine,
+    session: &SsoSession,
+    endpoints: &Endpoints,
+    old: &TokenFile,
+) -> Result<TokenFile, ApiError> {
+    let client = Registration {
+        client_id: old.client_id.clone().unwrap_or_default(),
+        client_secret: old.client_secret.clone().unwrap_or_default(),
+        expires_at: 0,
+        scopes: None,
+        grant_types: None,
+    };
+    let refresh_token = old.refresh_token.as_deref().unwrap_or_default();
+    let response = oidc::create_token(
+        engine.http(),
+        &endpoints.oidc,
+        &client,
+        Grant::RefreshToken(refresh_token),
+    )?;
+    Ok(TokenFile {
+        start_url: session.start_url.clone(),
+        region: session.region.clone(),
+        access_token: response.access_token,
+        expires_at: time::format_rfc3339(time::now() + response.expires_in),
+        client_id: old.client_id.clone(),
+        client_secret: old.client_secret.clone(),
+        registration_expires_at: old.registration_expires_at.clone(),
+        refresh_token: response.refresh_token.or_else(|| old.refresh_token.clone()),
+    })
+}
+
+pub fn describe(session: &SsoSession) -> String {
+    match &session.name {
+        Some(name) => format!("\"{name}\""),
+        None => session.start_url.clone(),
+    }
+}
+
+pub fn login_hint(session: &SsoSession) -> String {
+    match &session.name {
+        Some(name) => format!("run `ssoenv login --sso-session {name}` in a terminal"),
+        None => "run `ssoenv login PROFILE` in a terminal".to_string(),
+    }
+}

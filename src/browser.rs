@@ -1,0 +1,99 @@
+//! Whether a browser can be expected, and opening one. `$BROWSER` wins whenever it is set (even
+//! with no display: it may be a script). Without it, an SSH session or a Linux machine with no
+//! display gets no browser: one opened elsewhere could never reach our loopback listener.
+
+use std::process::{Command, Stdio};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Browser {
+    /// `$BROWSER`, split into words like a shell would (no shell runs it).
+    Command(Vec<String>),
+    /// The desktop's default browser, through the `open` crate.
+    System,
+}
+
+/// Reads the environment through `var` so tests need not change the process's own.
+pub fn detect(var: &dyn Fn(&str) -> Option<String>) -> Option<Browser> {
+    let set = |name: &str| var(name).is_some_and(|v| !v.is_empty());
+    if let Some(value) = var("BROWSER").filter(|v| !v.trim().is_empty()) {
+        // An unsplittable $BROWSER (an open quote) is taken as one program name.
+        let words = shell_words::split(&value).unwrap_or_else(|_| vec![value.clone()]);
+        return Some(Browser::Command(words));
+    }
+    if set("SSH_CONNECTION") || set("SSH_CLIENT") || set("SSH_TTY") {
+        return None;
+    }
+    if cfg!(target_os = "linux") && !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
+        return None;
+    }
+    Some(Browser::System)
+}
+
+pub fn from_env() -> Option<Browser> {
+    detect(&|name| std::env::var(name).ok())
+}
+
+/// Starts the browser on `url` without waiting for it. Its output is discarded: our stdout is
+/// evaluated by a shell, and a browser's chatter must never land there.
+pub fn open(browser: &Browser, url: &str) -> Result<(), String> {
+    match browser {
+        Browser::Command(words) => {
+            let Some((program, args)) = words.split_first() else {
+                return Err("$BROWSER is empty".into());
+            };
+            // `%s` marks where the URL goes (as Python's webbrowser reads $BROWSER); else last.
+            let mut args: Vec<String> = args.iter().map(|a| a.replace("%s", url)).collect();
+            if !words.iter().any(|w| w.contains("%s")) {
+                args.push(url.to_string());
+            }
+            let mut child = Command::new(program)
+                .args(&args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("cannot run $BROWSER ({program}): {e}"))?;
+            // Reap it in the background so it does not linger as a zombie while we poll.
+            std::thread::spawn(move || child.wait());
+            Ok(())
+        }
+        Browser::System => {
+            open::that_detached(url).map_err(|e| format!("cannot open a browser: {e}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn browser_variable_wins_even_over_ssh() {
+        let e = env(&[("BROWSER", "sh '/a b/x.sh'"), ("SSH_TTY", "/dev/pts/1")]);
+        assert_eq!(
+            detect(&e),
+            Some(Browser::Command(vec!["sh".into(), "/a b/x.sh".into()]))
+        );
+    }
+
+    #[test]
+    fn no_browser_over_ssh_or_without_a_display() {
+        assert_eq!(
+            detect(&env(&[("SSH_CONNECTION", "1 2 3 4"), ("DISPLAY", ":0")])),
+            None
+        );
+        if cfg!(target_os = "linux") {
+            assert_eq!(detect(&env(&[])), None);
+            assert_eq!(detect(&env(&[("DISPLAY", ":0")])), Some(Browser::System));
+        }
+    }
+}

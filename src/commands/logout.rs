@@ -1,0 +1,109 @@
+use std::path::PathBuf;
+
+use super::Outcome;
+use super::profile::SsoProfile;
+use crate::auth::Engine;
+use crate::cache::{self, CacheDirs, RoleFile, TokenFile};
+use crate::cli::LogoutArgs;
+use crate::config::{Config, Kind, Paths, SsoSession, selected_profile};
+use crate::error::Result;
+use crate::sso::endpoint::{self, ConfiguredEndpoints};
+use crate::sso::portal;
+use crate::time;
+use crate::ui::Ui;
+
+pub fn run(args: &LogoutArgs, ui: &dyn Ui) -> Result<Outcome> {
+    let dirs = CacheDirs::from_env()?;
+    let engine = Engine::new(dirs.clone(), ui);
+    let (tokens, roles) = if args.all {
+        everything(&dirs)
+    } else {
+        let config = Config::load(Paths::from_env()?)?;
+        let session = match &args.sso_session {
+            Some(name) => config.sso_session(name)?,
+            None => SsoProfile::load(&selected_profile(args.profile.as_deref()))?
+                .sso
+                .login_target(),
+        };
+        // The role credentials of every profile that signs in through this session.
+        let roles = config
+            .profiles()
+            .filter_map(|p| match p.kind {
+                Kind::Sso(sso) if same_session(&sso.login_target(), &session) => {
+                    Some(dirs.role_path(&sso))
+                }
+                _ => None,
+            })
+            .collect();
+        (vec![dirs.token_path(&session)], roles)
+    };
+    let mut ended = 0;
+    for path in &tokens {
+        if let Some(token) = cache::read::<TokenFile>(path).found() {
+            end_session(&engine, &token);
+            ended += 1;
+        }
+        cache::remove(path)?;
+    }
+    let mut removed = 0;
+    for path in &roles {
+        removed += usize::from(cache::remove(path)?);
+    }
+    ui.say(&format!(
+        "signed out of {ended} SSO session(s); removed {removed} cached role credential(s)"
+    ));
+    Ok(Outcome::Print(String::new()))
+}
+
+fn same_session(a: &SsoSession, b: &SsoSession) -> bool {
+    match (&a.name, &b.name) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => a.start_url == b.start_url,
+        _ => false,
+    }
+}
+
+/// Tells the service the token is done with, so a stolen copy stops working. Best effort: the
+/// local files go either way.
+fn end_session(engine: &Engine, token: &TokenFile) {
+    if token.expires().is_none_or(|t| t <= time::now()) {
+        return;
+    }
+    let result = endpoint::resolve(&token.region, &ConfiguredEndpoints::default())
+        .map_err(|e| e.to_string())
+        .and_then(|ep| {
+            portal::logout(engine.http(), &ep.portal, &token.access_token)
+                .map_err(|e| e.to_string())
+        });
+    if let Err(why) = result {
+        engine.ui.warn(&format!(
+            "the service did not confirm the sign-out ({why}); the local token is removed anyway"
+        ));
+    }
+}
+
+/// Every SSO token and every SSO role credential in the caches, as `aws sso logout` removes them.
+fn everything(dirs: &CacheDirs) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let json_files = |dir: &PathBuf| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect()
+    };
+    let tokens = json_files(&dirs.sso)
+        .into_iter()
+        .filter(|p| cache::read::<TokenFile>(p).found().is_some())
+        .collect();
+    let roles = json_files(&dirs.cli)
+        .into_iter()
+        .filter(|p| {
+            cache::read::<RoleFile>(p)
+                .found()
+                .is_some_and(|f| f.provider_type == "sso")
+        })
+        .collect();
+    (tokens, roles)
+}

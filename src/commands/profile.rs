@@ -1,0 +1,66 @@
+//! What several commands share: the named profile, required to be an IAM Identity Center one.
+
+use crate::config::{Config, Kind, Paths, Profile, Sso};
+use crate::error::{Error, Result};
+use crate::sso::Endpoints;
+use crate::sso::endpoint::{self, ConfiguredEndpoints};
+
+pub struct SsoProfile {
+    pub config: Config,
+    pub profile: Profile,
+    pub sso: Sso,
+}
+
+impl SsoProfile {
+    pub fn load(name: &str) -> Result<SsoProfile> {
+        let config = Config::load(Paths::from_env()?)?;
+        let profile = config.profile(name)?;
+        let sso = match &profile.kind {
+            Kind::Sso(sso) => sso.clone(),
+            Kind::Invalid(why) => {
+                return Err(
+                    Error::new(format!("profile \"{name}\""), why.clone()).with_hint(format!(
+                        "fix [profile {name}] in {}",
+                        config.paths.config.display()
+                    )),
+                );
+            }
+            other => {
+                return Err(Error::new(
+                    format!("profile \"{name}\""),
+                    format!(
+                        "gets its credentials from {}, not IAM Identity Center",
+                        describe_kind(other)
+                    ),
+                )
+                .with_hint(
+                    "ssoenv works with profiles that have sso_session (or sso_start_url), \
+                     sso_account_id and sso_role_name; `ssoenv list` shows their kinds",
+                ));
+            }
+        };
+        Ok(SsoProfile {
+            config,
+            profile,
+            sso,
+        })
+    }
+
+    pub fn endpoints(&self) -> Result<Endpoints> {
+        let configured = ConfiguredEndpoints {
+            oidc: self.config.service_endpoint(&self.profile, "sso_oidc"),
+            portal: self.config.service_endpoint(&self.profile, "sso"),
+        };
+        endpoint::resolve(&self.sso.region, &configured)
+    }
+}
+
+fn describe_kind(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::StaticKeys => "access keys",
+        Kind::CredentialProcess(_) => "credential_process",
+        Kind::AssumeRole { .. } => "role_arn (assume-role)",
+        Kind::WebIdentity => "a web identity token",
+        _ => "nowhere ssoenv knows (no sso_* settings)",
+    }
+}

@@ -1,0 +1,122 @@
+use serde_json::json;
+
+use super::Outcome;
+use super::profile::SsoProfile;
+use crate::auth::{self, Engine};
+use crate::cache::{self, CacheDirs, Read, TokenFile};
+use crate::cli::StatusArgs;
+use crate::config::selected_profile;
+use crate::credentials;
+use crate::error::Result;
+use crate::time;
+use crate::ui::Ui;
+
+/// What the caches hold for a profile; reads files only, never the network.
+pub fn run(args: &StatusArgs, ui: &dyn Ui) -> Result<Outcome> {
+    let name = selected_profile(args.profile.as_deref());
+    let target = SsoProfile::load(&name)?;
+    let dirs = CacheDirs::from_env()?;
+    let engine = Engine::new(dirs.clone(), ui);
+    let session = target.sso.login_target();
+    let now = time::now();
+
+    let token_path = dirs.token_path(&session);
+    let token = match cache::read::<TokenFile>(&token_path) {
+        Read::Found(t) => Some(t),
+        Read::Missing => None,
+        Read::Corrupt(why) => {
+            ui.warn(&why);
+            None
+        }
+    };
+    let token_expires = token.as_ref().and_then(TokenFile::expires);
+    let refreshable = token
+        .as_ref()
+        .is_some_and(|t| session.name.is_some() && t.refreshable(now));
+    let role_path = dirs.role_path(&target.sso);
+    let role_expires = credentials::cached(&engine, &target.sso).map(|c| c.expiration);
+
+    if args.json {
+        let doc = json!({
+            "profile": name,
+            "kind": target.profile.kind.label(),
+            "sso_session": session.name,
+            "sso_start_url": session.start_url,
+            "sso_region": session.region,
+            "account_id": target.sso.account_id,
+            "role_name": target.sso.role_name,
+            "token": {
+                "path": token_path,
+                "present": token.is_some(),
+                "expires_at": token_expires.map(time::format_rfc3339),
+                "seconds_left": token_expires.map(|t| t - now),
+                "refreshable": refreshable,
+            },
+            "credentials": {
+                "path": role_path,
+                "present": role_expires.is_some(),
+                "expires_at": role_expires.map(time::format_rfc3339),
+                "seconds_left": role_expires.map(|t| t - now),
+            },
+        });
+        return Ok(Outcome::Print(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )));
+    }
+    let token_line = match token_expires {
+        None => format!("none ({})", token_path.display()),
+        Some(t) => format!(
+            "{}, {} ({})",
+            left(t - now),
+            if refreshable {
+                "refreshable"
+            } else if session.name.is_some() {
+                "not refreshable: sign in again when it expires"
+            } else {
+                "legacy profile: not refreshable"
+            },
+            token_path.display()
+        ),
+    };
+    let role_line = match role_expires {
+        None => format!("none cached ({})", role_path.display()),
+        Some(t) => format!("{} ({})", left(t - now), role_path.display()),
+    };
+    let mut out = String::new();
+    for (label, value) in [
+        (
+            "profile",
+            format!("{name} ({})", target.profile.kind.label()),
+        ),
+        (
+            "session",
+            format!("{} {}", auth::describe(&session), session.start_url),
+        ),
+        (
+            "role",
+            format!(
+                "{} in account {}",
+                target.sso.role_name, target.sso.account_id
+            ),
+        ),
+        ("token", token_line),
+        ("credentials", role_line),
+    ] {
+        out.push_str(&format!("{label:<12} {value}\n"));
+    }
+    Ok(Outcome::Print(out))
+}
+
+fn left(seconds: i64) -> String {
+    if seconds <= 0 {
+        return "expired".into();
+    }
+    let (h, m) = (seconds / 3600, seconds % 3600 / 60);
+    let until = time::format_rfc3339(time::now() + seconds);
+    if h > 0 {
+        format!("valid for {h}h {m:02}m (until {until})")
+    } else {
+        format!("valid for {m}m (until {until})")
+    }
+}

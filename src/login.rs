@@ -1,0 +1,406 @@
+//! A fresh login to IAM Identity Center: the client registration (cached like the AWS CLI's),
+//! then either PKCE (a browser redirect to a listener on 127.0.0.1) or the device code (a URL and
+//! a code the person approves from any device, while we poll).
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use crate::auth::{Engine, Policy};
+use crate::browser::{self, Browser};
+use crate::cache::{self, RegistrationFile, TokenFile};
+use crate::config::SsoSession;
+use crate::error::{Error, ErrorKind, Result};
+use crate::sso::oidc::{self, DEVICE_CODE_GRANT, Grant, PkceClient, Registration, TokenResponse};
+use crate::sso::{ApiError, Endpoints};
+use crate::time;
+
+/// Registered once and reused: loopback redirects may use any port (RFC 8252 §7.3), so the
+/// registration does not name the port of one login's listener.
+const REGISTERED_REDIRECT: &str = "http://127.0.0.1/oauth/callback";
+const CALLBACK_PATH: &str = "/oauth/callback";
+
+/// How long a person gets to approve a browser login; `SSOENV_LOGIN_TIMEOUT` (seconds) overrides.
+fn login_timeout() -> Duration {
+    let secs = std::env::var("SSOENV_LOGIN_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(600);
+    Duration::from_secs(secs)
+}
+
+enum Fail {
+    /// The cached client registration was refused: register anew and try once more.
+    StaleClient,
+    Err(Error),
+}
+
+impl From<Error> for Fail {
+    fn from(err: Error) -> Self {
+        Fail::Err(err)
+    }
+}
+
+/// Logs in and returns the token file to cache (the caller writes it).
+pub fn login(
+    engine: &Engine,
+    session: &SsoSession,
+    endpoints: &Endpoints,
+    policy: &Policy,
+) -> Result<TokenFile> {
+    let browser = if policy.no_browser {
+        None
+    } else {
+        browser::from_env()
+    };
+    // PKCE needs a browser on this machine and an sso-session (legacy profiles predate it).
+    let pkce = !policy.use_device_code && session.name.is_some() && browser.is_some();
+    if !pkce && browser.is_none() && !policy.no_browser {
+        engine
+            .ui
+            .say("no browser can be opened here (SSH or no display): using a device code");
+    }
+    let mut fresh = false;
+    loop {
+        let attempt = (|| -> Result<(Registration, TokenResponse), Fail> {
+            let registration = registration(engine, session, &endpoints.oidc, pkce, fresh)?;
+            let token = if pkce {
+                pkce_flow(
+                    engine,
+                    session,
+                    &endpoints.oidc,
+                    &registration,
+                    browser.as_ref(),
+                )?
+            } else {
+                device_flow(
+                    engine,
+                    session,
+                    &endpoints.oidc,
+                    &registration,
+                    browser.as_ref(),
+                )?
+            };
+            Ok((registration, token))
+        })();
+        match attempt {
+            Ok((registration, token)) => {
+                return Ok(token_file(session, &registration, &token));
+            }
+            Err(Fail::StaleClient) if !fresh => fresh = true,
+            Err(Fail::StaleClient) => {
+                return Err(Error::new(
+                    format!("login to {}", session.start_url),
+                    "the service refused a newly registered client (invalid_client)",
+                ));
+            }
+            Err(Fail::Err(err)) => return Err(err),
+        }
+    }
+}
+
+pub fn token_file(
+    session: &SsoSession,
+    registration: &Registration,
+    token: &TokenResponse,
+) -> TokenFile {
+    TokenFile {
+        start_url: session.start_url.clone(),
+        region: session.region.clone(),
+        access_token: token.access_token.clone(),
+        expires_at: time::format_rfc3339(time::now() + token.expires_in),
+        client_id: Some(registration.client_id.clone()),
+        client_secret: Some(registration.client_secret.clone()),
+        registration_expires_at: Some(time::format_rfc3339(registration.expires_at)),
+        refresh_token: token.refresh_token.clone(),
+    }
+}
+
+fn registration(
+    engine: &Engine,
+    session: &SsoSession,
+    oidc_url: &str,
+    pkce: bool,
+    fresh: bool,
+) -> Result<Registration, Fail> {
+    let path = engine.dirs.registration_path(session);
+    if !fresh && let Some(cached) = cache::read::<RegistrationFile>(&path).found() {
+        let grants = cached.grant_types.as_deref().unwrap_or_default();
+        let fits = if pkce {
+            grants.iter().any(|g| g == "authorization_code")
+        } else {
+            cached.grant_types.is_none() || grants.iter().any(|g| g == DEVICE_CODE_GRANT)
+        };
+        let live = time::parse(&cached.expires_at).is_some_and(|t| t > time::now() + 3600);
+        if fits && live {
+            return Ok(Registration {
+                client_id: cached.client_id,
+                client_secret: cached.client_secret,
+                expires_at: time::parse(&cached.expires_at).unwrap_or_default(),
+                scopes: cached.scopes,
+                grant_types: cached.grant_types,
+            });
+        }
+    }
+    let pkce_client = PkceClient {
+        redirect_uri: REGISTERED_REDIRECT,
+        issuer_url: &session.start_url,
+    };
+    let registration = oidc::register_client(
+        engine.http(),
+        oidc_url,
+        session.registration_scopes.as_deref(),
+        pkce.then_some(&pkce_client),
+    )
+    .map_err(|e| api_failure(session, "registering a client", e))?;
+    let file = RegistrationFile {
+        client_id: registration.client_id.clone(),
+        client_secret: registration.client_secret.clone(),
+        expires_at: time::format_rfc3339(registration.expires_at),
+        scopes: registration.scopes.clone(),
+        grant_types: registration.grant_types.clone(),
+    };
+    if let Err(err) = cache::write(&path, &file) {
+        engine
+            .ui
+            .warn(&format!("could not cache the client registration: {err}"));
+    }
+    Ok(registration)
+}
+
+fn device_flow(
+    engine: &Engine,
+    session: &SsoSession,
+    oidc_url: &str,
+    registration: &Registration,
+    browser: Option<&Browser>,
+) -> Result<TokenResponse, Fail> {
+    let http = engine.http();
+    let auth = oidc::start_device_authorization(http, oidc_url, registration, &session.start_url)
+        .map_err(|e| api_failure(session, "starting a device login", e))?;
+    engine.ui.say(&format!(
+        "to sign in to {}, open this page on any device:\n  {}\nand check that it shows the code {}",
+        session.start_url, auth.verification_uri_complete, auth.user_code
+    ));
+    if let Some(browser) = browser
+        && let Err(why) = browser::open(browser, &auth.verification_uri_complete)
+    {
+        engine.ui.warn(&why);
+    }
+    let deadline = Instant::now() + Duration::from_secs(auth.expires_in).min(login_timeout());
+    let mut interval = Duration::from_secs(auth.interval).max(Duration::from_millis(100));
+    loop {
+        if Instant::now() + interval > deadline {
+            return Err(Fail::Err(
+                Error::new(
+                    format!("login to {}", session.start_url),
+                    "the code was not approved in time",
+                )
+                .with_hint("run the command again and approve the code sooner"),
+            ));
+        }
+        std::thread::sleep(interval);
+        match oidc::create_token(
+            http,
+            oidc_url,
+            registration,
+            Grant::DeviceCode(&auth.device_code),
+        ) {
+            Ok(token) => return Ok(token),
+            Err(ApiError::Service { code, .. }) if code == "authorization_pending" => {}
+            Err(ApiError::Service { code, .. }) if code == "slow_down" => {
+                interval += Duration::from_secs(5);
+            }
+            Err(ApiError::Service { code, .. }) if code == "expired_token" => {
+                return Err(Fail::Err(
+                    Error::new(
+                        format!("login to {}", session.start_url),
+                        "the code expired before it was approved",
+                    )
+                    .with_hint("run the command again"),
+                ));
+            }
+            Err(err) => return Err(api_failure(session, "waiting for approval", err)),
+        }
+    }
+}
+
+fn pkce_flow(
+    engine: &Engine,
+    session: &SsoSession,
+    oidc_url: &str,
+    registration: &Registration,
+    browser: Option<&Browser>,
+) -> Result<TokenResponse, Fail> {
+    // Bound to 127.0.0.1 only: nothing on the network can reach the listener.
+    let server = tiny_http::Server::http("127.0.0.1:0")
+        .map_err(|e| Error::new("login", format!("cannot listen on 127.0.0.1: {e}")))?;
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.port())
+        .ok_or_else(|| Error::new("login", "the loopback listener has no port"))?;
+    let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
+    let verifier = random_token()?;
+    let state = random_token()?;
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let url = oidc::authorize_url(
+        oidc_url,
+        &registration.client_id,
+        &redirect_uri,
+        &state,
+        &challenge,
+        session.registration_scopes.as_deref(),
+    );
+    engine.ui.say(&format!(
+        "opening the browser to sign in to {}; if it does not open, visit:\n  {url}",
+        session.start_url
+    ));
+    if let Some(browser) = browser
+        && let Err(why) = browser::open(browser, &url)
+    {
+        engine.ui.warn(&why);
+    }
+    let code = wait_for_code(&server, &state, session)?;
+    oidc::create_token(
+        engine.http(),
+        oidc_url,
+        registration,
+        Grant::AuthorizationCode {
+            code: &code,
+            redirect_uri: &redirect_uri,
+            code_verifier: &verifier,
+        },
+    )
+    .map_err(|e| api_failure(session, "exchanging the authorization code", e))
+}
+
+fn wait_for_code(server: &tiny_http::Server, state: &str, session: &SsoSession) -> Result<String> {
+    let deadline = Instant::now() + login_timeout();
+    let timed_out = || {
+        Error::new(
+            format!("login to {}", session.start_url),
+            "the browser did not come back in time",
+        )
+        .with_hint("run the command again, or add --use-device-code to sign in with a code")
+    };
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let request = match server.recv_timeout(left) {
+            Ok(Some(request)) => request,
+            Ok(None) => return Err(timed_out()),
+            Err(e) => {
+                return Err(Error::new(
+                    "login",
+                    format!("loopback listener failed: {e}"),
+                ));
+            }
+        };
+        let (path, query) = request.url().split_once('?').unwrap_or((request.url(), ""));
+        if path != CALLBACK_PATH {
+            let _ = request.respond(tiny_http::Response::empty(404));
+            continue;
+        }
+        let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        // Anything can knock on a loopback port; only our own redirect carries our state.
+        if param("state") != Some(state) {
+            let _ = request.respond(page(
+                400,
+                "This sign-in link is not the one ssoenv is waiting for.",
+            ));
+            continue;
+        }
+        if let Some(error) = param("error") {
+            let description = param("error_description").unwrap_or("");
+            let _ = request.respond(page(
+                200,
+                "Sign-in was not completed. You can close this tab.",
+            ));
+            return Err(Error::new(
+                format!("login to {}", session.start_url),
+                format!("the browser sign-in failed: {error} {description}")
+                    .trim_end()
+                    .to_string(),
+            ));
+        }
+        if let Some(code) = param("code") {
+            let code = code.to_string();
+            let _ = request.respond(page(
+                200,
+                "Signed in. You can close this tab and go back to your terminal.",
+            ));
+            return Ok(code);
+        }
+        let _ = request.respond(page(400, "The redirect carried no code."));
+    }
+}
+
+fn page(status: u16, text: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let body = format!(
+        "<!doctype html><meta charset=utf-8><title>ssoenv</title><p style=\"font:1.2em sans-serif\">{text}</p>"
+    );
+    let mut response = tiny_http::Response::from_string(body).with_status_code(status);
+    if let Ok(header) = tiny_http::Header::from_bytes("Content-Type", "text/html; charset=utf-8") {
+        response.add_header(header);
+    }
+    response
+}
+
+/// 32 random bytes, base64url: a PKCE verifier (43 characters) or a state value.
+fn random_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::new("login", format!("no randomness from the OS: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn api_failure(session: &SsoSession, step: &str, err: ApiError) -> Fail {
+    if let ApiError::Service { code, .. } = &err
+        && code == "invalid_client"
+    {
+        return Fail::StaleClient;
+    }
+    Fail::Err(oidc_error(session, step, err))
+}
+
+/// An sso-oidc error, with what usually causes it.
+pub fn oidc_error(session: &SsoSession, step: &str, err: ApiError) -> Error {
+    let hint = match &err {
+        ApiError::Service { code, .. } if code == "invalid_grant" => Some(format!(
+            "check that sso_region ({}) is the region of your IAM Identity Center instance, \
+             not your default region, and that sso_start_url is right",
+            session.region
+        )),
+        ApiError::Service { code, .. } if code == "access_denied" => {
+            Some("the sign-in was denied in the browser; run the command again to retry".into())
+        }
+        ApiError::Service { code, .. } if code == "invalid_scope" => Some(
+            "check sso_registration_scopes in the sso-session (sso:account:access is the usual one)"
+                .into(),
+        ),
+        ApiError::Transport { .. } => Some(format!(
+            "check your network, and that sso_region ({}) is right",
+            session.region
+        )),
+        _ => None,
+    };
+    let err = Error::new(
+        format!("login to {} ({step})", session.start_url),
+        err.to_string(),
+    );
+    let err = match hint {
+        Some(h) => err.with_hint(h),
+        None => err,
+    };
+    err.with_kind(ErrorKind::Failure)
+}

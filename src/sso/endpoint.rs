@@ -1,0 +1,286 @@
+//! Where the services are: `https://oidc.{region}.amazonaws.com` and
+//! `https://portal.sso.{region}.amazonaws.com` (`.amazonaws.com.cn` for `cn-*`), unless the SDKs'
+//! endpoint overrides say otherwise.
+
+use std::net::Ipv4Addr;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Base URL of sso-oidc, no trailing slash.
+    pub oidc: String,
+    /// Base URL of the portal, no trailing slash.
+    pub portal: String,
+}
+
+/// Overrides the config file may give for one profile (its `services` section): `sso_oidc` and
+/// `sso` `endpoint_url`s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfiguredEndpoints {
+    pub oidc: Option<String>,
+    pub portal: Option<String>,
+}
+
+/// Resolves the endpoints for `region`. Order, as the SDKs read them: `AWS_ENDPOINT_URL_SSO_OIDC`
+/// / `AWS_ENDPOINT_URL_SSO`, then `AWS_ENDPOINT_URL`, then `configured`, then the regional default.
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` skips everything but the default.
+/// Refuses a region that is not `[a-z0-9-]+` (it becomes part of a host name) and a plain-http
+/// URL whose host is not a loopback address.
+pub fn resolve(region: &str, configured: &ConfiguredEndpoints) -> Result<Endpoints> {
+    resolve_with(region, configured, &|name| std::env::var(name).ok())
+}
+
+const OIDC_VAR: &str = "AWS_ENDPOINT_URL_SSO_OIDC";
+const PORTAL_VAR: &str = "AWS_ENDPOINT_URL_SSO";
+const GLOBAL_VAR: &str = "AWS_ENDPOINT_URL";
+const IGNORE_VAR: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
+
+fn resolve_with(
+    region: &str,
+    configured: &ConfiguredEndpoints,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Endpoints> {
+    check_region(region)?;
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let ignore = env(IGNORE_VAR).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let domain = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    let pick = |var: &str, setting: &str, from_config: Option<&String>, default: String| {
+        let chosen = if ignore {
+            None
+        } else {
+            env(var)
+                .map(|v| (var.to_owned(), v))
+                .or_else(|| env(GLOBAL_VAR).map(|v| (GLOBAL_VAR.to_owned(), v)))
+                .or_else(|| {
+                    from_config
+                        .filter(|v| !v.trim().is_empty())
+                        .map(|v| (setting.to_owned(), v.clone()))
+                })
+        };
+        match chosen {
+            Some((source, url)) => check_url(&source, &url),
+            None => Ok(default),
+        }
+    };
+    Ok(Endpoints {
+        oidc: pick(
+            OIDC_VAR,
+            "endpoint_url for sso_oidc in the profile's services section",
+            configured.oidc.as_ref(),
+            format!("https://oidc.{region}.{domain}"),
+        )?,
+        portal: pick(
+            PORTAL_VAR,
+            "endpoint_url for sso in the profile's services section",
+            configured.portal.as_ref(),
+            format!("https://portal.sso.{region}.{domain}"),
+        )?,
+    })
+}
+
+fn check_region(region: &str) -> Result<()> {
+    let valid = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::new(
+            format!("region {region:?}"),
+            "is not an AWS region name (lower-case letters, digits and dashes)",
+        )
+        .with_hint("check sso_region in the profile or sso-session, e.g. sso_region = us-east-1"))
+    }
+}
+
+/// `source` is the variable or setting the URL came from, so that the error says where to look.
+fn check_url(source: &str, url: &str) -> Result<String> {
+    let url = url.trim();
+    let fail = |why: &str| {
+        Error::new(source, why).with_hint(
+            "use an https:// URL, or http:// to localhost, 127.0.0.1 or [::1] for a local test server",
+        )
+    };
+    let lower = url.to_ascii_lowercase();
+    let (secure, rest) = if lower.starts_with("https://") {
+        (true, url.get(8..).unwrap_or_default())
+    } else if lower.starts_with("http://") {
+        (false, url.get(7..).unwrap_or_default())
+    } else {
+        return Err(fail(&format!("{url:?} is not an http(s) URL")));
+    };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(fail("the URL contains white space"));
+    }
+    // Paths are appended to the base, which a query or fragment would swallow.
+    if url.contains(['?', '#']) {
+        return Err(fail("the URL must not have a query or fragment"));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = if host_port.starts_with('[') {
+        host_port.find(']').and_then(|end| host_port.get(..=end))
+    } else {
+        host_port.split(':').next()
+    }
+    .unwrap_or_default();
+    if host.is_empty() {
+        return Err(fail("the URL has no host"));
+    }
+    if !secure && !is_loopback(host) {
+        return Err(fail("plain http is allowed only to a loopback address"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve_env(
+        region: &str,
+        configured: &ConfiguredEndpoints,
+        vars: &[(&str, &str)],
+    ) -> Result<Endpoints> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        resolve_with(region, configured, &move |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    fn none() -> ConfiguredEndpoints {
+        ConfiguredEndpoints::default()
+    }
+
+    #[test]
+    fn regional_defaults() {
+        let e = resolve_env("eu-west-1", &none(), &[]).unwrap();
+        assert_eq!(e.oidc, "https://oidc.eu-west-1.amazonaws.com");
+        assert_eq!(e.portal, "https://portal.sso.eu-west-1.amazonaws.com");
+        let e = resolve_env("cn-north-1", &none(), &[]).unwrap();
+        assert_eq!(e.oidc, "https://oidc.cn-north-1.amazonaws.com.cn");
+        assert_eq!(e.portal, "https://portal.sso.cn-north-1.amazonaws.com.cn");
+    }
+
+    #[test]
+    fn override_order() {
+        let configured = ConfiguredEndpoints {
+            oidc: Some("https://cfg-oidc.example/".into()),
+            portal: Some("https://cfg-portal.example".into()),
+        };
+        let e = resolve_env("us-east-1", &configured, &[]).unwrap();
+        assert_eq!(e.oidc, "https://cfg-oidc.example");
+        assert_eq!(e.portal, "https://cfg-portal.example");
+
+        let global = [(GLOBAL_VAR, "http://127.0.0.1:9000/")];
+        let e = resolve_env("us-east-1", &configured, &global).unwrap();
+        assert_eq!(e.oidc, "http://127.0.0.1:9000");
+        assert_eq!(e.portal, "http://127.0.0.1:9000");
+
+        let all = [
+            (GLOBAL_VAR, "http://127.0.0.1:9000"),
+            (OIDC_VAR, "http://localhost:1/oidc/"),
+            (PORTAL_VAR, "https://portal.example"),
+        ];
+        let e = resolve_env("us-east-1", &configured, &all).unwrap();
+        assert_eq!(e.oidc, "http://localhost:1/oidc");
+        assert_eq!(e.portal, "https://portal.example");
+
+        let empty = [(OIDC_VAR, ""), (GLOBAL_VAR, "")];
+        let e = resolve_env("us-east-1", &configured, &empty).unwrap();
+        assert_eq!(e.oidc, "https://cfg-oidc.example");
+    }
+
+    #[test]
+    fn ignore_switch_restores_defaults() {
+        let configured = ConfiguredEndpoints {
+            oidc: Some("https://cfg.example".into()),
+            portal: None,
+        };
+        let vars = [(IGNORE_VAR, "TRUE"), (GLOBAL_VAR, "http://evil.example")];
+        let e = resolve_env("us-east-2", &configured, &vars).unwrap();
+        assert_eq!(e.oidc, "https://oidc.us-east-2.amazonaws.com");
+        assert_eq!(e.portal, "https://portal.sso.us-east-2.amazonaws.com");
+        let vars = [(IGNORE_VAR, "false"), (GLOBAL_VAR, "https://x.example")];
+        assert_eq!(
+            resolve_env("us-east-2", &none(), &vars).unwrap().oidc,
+            "https://x.example"
+        );
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "http://localhost:8080",
+            "http://127.0.0.1",
+            "http://127.9.9.9:1/x",
+            "http://[::1]:4000",
+            "HTTP://LOCALHOST",
+        ] {
+            assert!(
+                resolve_env("us-east-1", &none(), &[(PORTAL_VAR, ok)]).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+            "http://127.0.0.1.evil.com",
+            "http://127.0.0.1@evil.com",
+            "http://[::2]",
+        ] {
+            let e = resolve_env("us-east-1", &none(), &[(PORTAL_VAR, bad)]).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "AWS_ENDPOINT_URL_SSO: plain http is allowed only to a loopback address",
+                "{bad}"
+            );
+        }
+        let e = resolve_env("us-east-1", &none(), &[(GLOBAL_VAR, "ftp://x")]).unwrap_err();
+        assert!(e.to_string().starts_with("AWS_ENDPOINT_URL: "), "{e}");
+        for bad in ["https://", "https://h/?q", "https://h/ x"] {
+            assert!(
+                resolve_env("us-east-1", &none(), &[(OIDC_VAR, bad)]).is_err(),
+                "{bad}"
+            );
+        }
+        let configured = ConfiguredEndpoints {
+            oidc: None,
+            portal: Some("http://portal.example".into()),
+        };
+        let e = resolve_env("us-east-1", &configured, &[]).unwrap_err();
+        assert!(e.what.contains("services"), "{e}");
+    }
+
+    #[test]
+    fn bad_regions() {
+        for bad in [
+            "",
+            "US-EAST-1",
+            "us-east-1.evil.com",
+            "us east",
+            "eu/1",
+            "ü",
+        ] {
+            let e = resolve_env(bad, &none(), &[]).unwrap_err();
+            assert!(e.what.contains(&format!("{bad:?}")), "{e}");
+            assert!(e.hint.as_deref().unwrap_or("").contains("sso_region"));
+        }
+    }
+}

@@ -1,0 +1,850 @@
+//! One HTTP agent for both services: timeouts, bounded retries with backoff and jitter, and error
+//! replies decoded into what the service said.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use ureq::tls::{RootCerts, TlsConfig};
+
+/// A failed call: what the service answered, or why no answer came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The service answered with an error. `code` is the OIDC `error` field
+    /// (`authorization_pending`, `invalid_grant`, ...) or, for the portal, the exception name
+    /// from `x-amzn-ErrorType` before any `:` (`UnauthorizedException`, ...).
+    Service {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// No usable answer: connection refused, timeout, TLS, a reply that is not the expected JSON.
+    Transport { url: String, why: String },
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Service { code, message, .. } if message.is_empty() => write!(f, "{code}"),
+            ApiError::Service { code, message, .. } => write!(f, "{code}: {message}"),
+            ApiError::Transport { url, why } => write!(f, "{url}: {why}"),
+        }
+    }
+}
+
+impl ApiError {
+    /// A Transport error for `url`; the query string is dropped because it can carry account ids.
+    pub(crate) fn transport(url: &str, why: impl Into<String>) -> ApiError {
+        ApiError::Transport {
+            url: url_for_errors(url),
+            why: why.into(),
+        }
+    }
+
+    /// Removes `secret` from every text field: a misbehaving server may echo the bearer token.
+    fn redact(self, secret: Option<&str>) -> ApiError {
+        match self {
+            ApiError::Service {
+                status,
+                code,
+                message,
+            } => ApiError::Service {
+                status,
+                code: redact(&code, secret),
+                message: redact(&message, secret),
+            },
+            ApiError::Transport { url, why } => ApiError::Transport {
+                url: redact(&url, secret),
+                why: redact(&why, secret),
+            },
+        }
+    }
+}
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const GLOBAL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Error bodies are small; anything larger is not the service talking.
+const MAX_BODY: u64 = 1 << 20;
+const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
+
+#[derive(Debug, Clone, Copy)]
+struct RetryPolicy {
+    retries: u32,
+    base: Duration,
+    cap: Duration,
+    retry_after_cap: Duration,
+}
+
+impl RetryPolicy {
+    const DEFAULT: RetryPolicy = RetryPolicy {
+        retries: 3,
+        base: Duration::from_millis(200),
+        cap: Duration::from_secs(2),
+        retry_after_cap: Duration::from_secs(5),
+    };
+
+    /// Full jitter (a uniform pick below the exponential ceiling) keeps many clients that failed
+    /// together from retrying together; a server's `Retry-After` wins when it gave one.
+    fn delay(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wait) = retry_after {
+            return wait.min(self.retry_after_cap);
+        }
+        let ceiling = self
+            .base
+            .saturating_mul(1u32.checked_shl(attempt).unwrap_or(u32::MAX))
+            .min(self.cap);
+        let ceiling_ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        let pick = match getrandom::u64() {
+            Ok(r) => r % ceiling_ms.saturating_add(1),
+            Err(_) => ceiling_ms,
+        };
+        Duration::from_millis(pick)
+    }
+}
+
+pub struct Http {
+    agent: ureq::Agent,
+    connect_timeout: Duration,
+    global_timeout: Duration,
+    policy: RetryPolicy,
+}
+
+/// What came back from one exchange, read in full so that a retry decision can be made on it.
+struct Reply {
+    status: u16,
+    error_type: Option<String>,
+    retry_after: Option<Duration>,
+    body: String,
+}
+
+enum Request<'a> {
+    Get { bearer: &'a str },
+    PostJson { body: String },
+    PostBearer { bearer: &'a str },
+}
+
+impl Request<'_> {
+    fn bearer(&self) -> Option<&str> {
+        match self {
+            Request::Get { bearer } | Request::PostBearer { bearer } => Some(bearer),
+            Request::PostJson { .. } => None,
+        }
+    }
+}
+
+impl Http {
+    /// Connect timeout 10 s, whole-request timeout 30 s; `SSOENV_HTTP_TIMEOUT` (seconds) overrides
+    /// both (tests). Retries 429, 5xx and connection failures up to 3 times.
+    pub fn new() -> Http {
+        match std::env::var("SSOENV_HTTP_TIMEOUT")
+            .ok()
+            .and_then(|v| parse_timeout(&v))
+        {
+            Some(t) => Http::build(t, t, RetryPolicy::DEFAULT),
+            None => Http::build(CONNECT_TIMEOUT, GLOBAL_TIMEOUT, RetryPolicy::DEFAULT),
+        }
+    }
+
+    /// Like [`Http::new`] with both timeouts set to `timeout`, whatever the environment says.
+    pub fn with_timeout(timeout: Duration) -> Http {
+        Http::build(timeout, timeout, RetryPolicy::DEFAULT)
+    }
+
+    fn build(connect_timeout: Duration, global_timeout: Duration, policy: RetryPolicy) -> Http {
+        let tls = TlsConfig::builder()
+            .root_certs(RootCerts::PlatformVerifier)
+            .build();
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(connect_timeout))
+            .timeout_global(Some(global_timeout))
+            .user_agent(concat!("ssoenv/", env!("CARGO_PKG_VERSION")))
+            .tls_config(tls)
+            // ureq strips only `authorization` on a redirect, so following one would hand the
+            // portal's bearer header to wherever the redirect points. The services never redirect.
+            .max_redirects(0)
+            .build();
+        Http {
+            agent: config.new_agent(),
+            connect_timeout,
+            global_timeout,
+            policy,
+        }
+    }
+
+    /// POST a JSON body, expect a JSON object back (sso-oidc).
+    pub fn post_json(&self, url: &str, body: &Value) -> Result<Value, ApiError> {
+        let body = body.to_string();
+        let reply = self.execute(url, &Request::PostJson { body })?;
+        json_object(url, reply, None)
+    }
+
+    /// GET with the portal's bearer header `x-amz-sso_bearer_token`, expect a JSON object back.
+    pub fn get_json(&self, url: &str, bearer: &str) -> Result<Value, ApiError> {
+        self.execute(url, &Request::Get { bearer })
+            .and_then(|reply| json_object(url, reply, Some(bearer)))
+            .map_err(|e| e.redact(Some(bearer)))
+    }
+
+    /// POST with the bearer header and no body; any 2xx is success (portal logout).
+    pub fn post_bearer(&self, url: &str, bearer: &str) -> Result<(), ApiError> {
+        let reply = self
+            .execute(url, &Request::PostBearer { bearer })
+            .map_err(|e| e.redact(Some(bearer)))?;
+        if (200..300).contains(&reply.status) {
+            Ok(())
+        } else {
+            Err(decode_error(&reply, Some(bearer)))
+        }
+    }
+
+    /// Sends `request`, retrying what a retry may cure, and returns the last reply whatever its
+    /// status; only a failure to get any reply is an error here.
+    fn execute(&self, url: &str, request: &Request) -> Result<Reply, ApiError> {
+        let mut attempt = 0;
+        loop {
+            let outcome = self.exchange(url, request);
+            let (retry, retry_after) = match &outcome {
+                Ok(reply) => (
+                    reply.status == 429 || reply.status >= 500,
+                    reply.retry_after,
+                ),
+                Err(e) => (is_transient(e), None),
+            };
+            if !retry || attempt >= self.policy.retries {
+                return outcome.map_err(|e| {
+                    ApiError::transport(url, self.describe(&e)).redact(request.bearer())
+                });
+            }
+            std::thread::sleep(self.policy.delay(attempt, retry_after));
+            attempt += 1;
+        }
+    }
+
+    fn exchange(&self, url: &str, request: &Request) -> Result<Reply, ureq::Error> {
+        let mut response = match request {
+            Request::Get { bearer } => self.agent.get(url).header(BEARER_HEADER, *bearer).call()?,
+            Request::PostJson { body } => self
+                .agent
+                .post(url)
+                .header("content-type", "application/json")
+                .send(body.as_str())?,
+            Request::PostBearer { bearer } => self
+                .agent
+                .post(url)
+                .header(BEARER_HEADER, *bearer)
+                .send_empty()?,
+        };
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let error_type = header("x-amzn-errortype");
+        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .lossy_utf8(true)
+            .read_to_string()?;
+        Ok(Reply {
+            status,
+            error_type,
+            retry_after: retry_after.map(Duration::from_secs),
+            body,
+        })
+    }
+
+    /// Words for a person; never ureq's own text for errors that can quote the URL.
+    fn describe(&self, e: &ureq::Error) -> String {
+        use std::io::ErrorKind as K;
+        match e {
+            ureq::Error::Timeout(ureq::Timeout::Connect) => {
+                format!("no answer within {} s", secs(self.connect_timeout))
+            }
+            ureq::Error::Timeout(_) => format!("no answer within {} s", secs(self.global_timeout)),
+            ureq::Error::Io(io) => match io.kind() {
+                K::TimedOut | K::WouldBlock => {
+                    format!("no answer within {} s", secs(self.global_timeout))
+                }
+                K::ConnectionRefused => "connection refused".into(),
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                    "the connection closed before an answer came".into()
+                }
+                _ => io.to_string(),
+            },
+            ureq::Error::HostNotFound => "the host name does not resolve".into(),
+            ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
+                "the request could not be made (a bad URL or header value)".into()
+            }
+            ureq::Error::BodyExceedsLimit(_) => "the reply was too large".into(),
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => {
+                format!("TLS failed: {e}")
+            }
+            ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => {
+                format!("the proxy failed ({e}); check HTTPS_PROXY / ALL_PROXY")
+            }
+            ureq::Error::RequireHttpsOnly(_) => "plain http is not allowed here".into(),
+            _ => e.to_string(),
+        }
+    }
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http::new()
+    }
+}
+
+/// Timeouts, connection failures and dropped connections may pass; DNS, TLS and malformed
+/// requests will not get better by asking again.
+fn is_transient(e: &ureq::Error) -> bool {
+    matches!(
+        e,
+        ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed
+    )
+}
+
+fn parse_timeout(v: &str) -> Option<Duration> {
+    let secs: f64 = v.trim().parse().ok()?;
+    if secs > 0.0 {
+        Duration::try_from_secs_f64(secs).ok()
+    } else {
+        None
+    }
+}
+
+/// `30`, `0.25`: a duration as a person writes it.
+fn secs(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        d.as_secs().to_string()
+    } else {
+        let s = format!("{:.3}", d.as_secs_f64());
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// Drops the query and fragment (account ids, page tokens) and any `user:password@`.
+fn url_for_errors(url: &str) -> String {
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let url = url.get(..end).unwrap_or(url);
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    format!("{scheme}://{host}{path}")
+}
+
+/// Below this length a "secret" protects nothing and replacing it would garble ordinary words;
+/// real access tokens run to hundreds of characters.
+const MIN_REDACTED: usize = 8;
+
+fn redact(text: &str, secret: Option<&str>) -> String {
+    match secret {
+        Some(s) if s.len() >= MIN_REDACTED => text.replace(s, "[token]"),
+        _ => text.to_owned(),
+    }
+}
+
+fn json_object(url: &str, reply: Reply, secret: Option<&str>) -> Result<Value, ApiError> {
+    if !(200..300).contains(&reply.status) {
+        return Err(decode_error(&reply, secret));
+    }
+    match serde_json::from_str::<Value>(&reply.body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(ApiError::transport(url, "the reply was not JSON")),
+    }
+}
+
+/// A non-2xx reply. OIDC puts its code in the body's `error`, the portal in `x-amzn-ErrorType`;
+/// other AWS front ends use `__type` or `code`.
+fn decode_error(reply: &Reply, secret: Option<&str>) -> ApiError {
+    let status = reply.status;
+    let body = redact(&reply.body, secret);
+    let header_code = reply
+        .error_type
+        .as_deref()
+        .and_then(|t| t.split(':').next())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let fallback_code = || format!("HTTP {status}");
+
+    let trimmed = body.trim();
+    let fields = if trimmed.is_empty() {
+        Map::new()
+    } else {
+        match serde_json::from_str::<Value>(trimmed) {
+            Ok(Value::Object(map)) => map,
+            _ => {
+                let message = format!(
+                    "the reply was not JSON ({}): {}",
+                    status_words(status),
+                    clean(trimmed, 80)
+                );
+                return ApiError::Service {
+                    status,
+                    code: clean(&header_code.unwrap_or_else(fallback_code), 100),
+                    message: clean(&message, 200),
+                }
+                .redact(secret);
+            }
+        }
+    };
+    let field = |name: &str| {
+        fields
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let code = field("error")
+        .map(str::to_owned)
+        .or(header_code)
+        .or_else(|| {
+            field("__type")
+                .or_else(|| field("code"))
+                // `__type` may be `namespace#Name`.
+                .map(|t| t.rsplit('#').next().unwrap_or(t).to_owned())
+        })
+        .unwrap_or_else(fallback_code);
+    let message = field("error_description")
+        .or_else(|| field("message"))
+        .or_else(|| field("Message"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| status_words(status));
+    ApiError::Service {
+        status,
+        code: clean(&code, 100),
+        message: clean(&message, 500),
+    }
+    .redact(secret)
+}
+
+fn status_words(status: u16) -> String {
+    if (300..400).contains(&status) {
+        return "a redirect, which ssoenv does not follow".into();
+    }
+    ureq::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(str::to_lowercase)
+        .unwrap_or_else(|| format!("HTTP status {status}"))
+}
+
+/// What a server says reaches a terminal: control characters (escape sequences) become spaces,
+/// runs of white space collapse, and the length is bounded.
+fn clean(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for word in text
+        .split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        for c in (!out.is_empty())
+            .then_some(' ')
+            .into_iter()
+            .chain(word.chars())
+        {
+            if count == max_chars {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+impl Http {
+    /// Short timeouts and near-instant backoff, so that retry tests stay fast.
+    pub(crate) fn for_tests(timeout: Duration) -> Http {
+        Http::build(
+            timeout,
+            timeout,
+            RetryPolicy {
+                base: Duration::from_millis(2),
+                cap: Duration::from_millis(10),
+                retry_after_cap: Duration::from_millis(20),
+                ..RetryPolicy::DEFAULT
+            },
+        )
+    }
+}
+
+/// A throwaway local server answering canned replies in order, recording what it was asked.
+#[cfg(test)]
+pub(crate) mod test_server {
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Debug, Clone)]
+    pub struct Seen {
+        pub method: String,
+        /// Path and query.
+        pub url: String,
+        pub headers: Vec<(String, String)>,
+        pub body: String,
+    }
+
+    impl Seen {
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        }
+
+        pub fn json(&self) -> serde_json::Value {
+            serde_json::from_str(&self.body).unwrap()
+        }
+    }
+
+    pub struct Canned {
+        pub status: u16,
+        pub headers: Vec<(&'static str, String)>,
+        pub body: String,
+    }
+
+    pub fn ok(body: &str) -> Canned {
+        reply(200, &[], body)
+    }
+
+    pub fn reply(status: u16, headers: &[(&'static str, &str)], body: &str) -> Canned {
+        Canned {
+            status,
+            headers: headers.iter().map(|(n, v)| (*n, v.to_string())).collect(),
+            body: body.to_owned(),
+        }
+    }
+
+    /// Serves `replies`, one per request, then stops listening. Returns the base URL.
+    pub fn serve(replies: Vec<Canned>) -> (String, Arc<Mutex<Vec<Seen>>>) {
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let addr = server.server_addr().to_ip().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for canned in replies {
+                let Ok(mut request) = server.recv() else {
+                    return;
+                };
+                let mut body = String::new();
+                let _ = request.as_reader().read_to_string(&mut body);
+                log.lock().unwrap().push(Seen {
+                    method: request.method().to_string(),
+                    url: request.url().to_owned(),
+                    headers: request
+                        .headers()
+                        .iter()
+                        .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_owned()))
+                        .collect(),
+                    body,
+                });
+                let mut response =
+                    tiny_http::Response::from_string(canned.body).with_status_code(canned.status);
+                for (name, value) in canned.headers {
+                    response.add_header(tiny_http::Header::from_bytes(name, value).unwrap());
+                }
+                let _ = request.respond(response);
+            }
+        });
+        (format!("http://{addr}"), seen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_server::{ok, reply, serve};
+    use super::*;
+    use serde_json::json;
+    use std::time::Instant;
+
+    fn http() -> Http {
+        Http::for_tests(Duration::from_secs(5))
+    }
+
+    #[test]
+    fn posts_json_and_reads_json() {
+        let (base, seen) = serve(vec![ok(r#"{"a":1}"#)]);
+        let v = http()
+            .post_json(&format!("{base}/x"), &json!({"k": "v"}))
+            .unwrap();
+        assert_eq!(v, json!({"a": 1}));
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen[0].method, "POST");
+        assert_eq!(seen[0].json(), json!({"k": "v"}));
+        assert_eq!(seen[0].header("content-type"), Some("application/json"));
+        let ua = seen[0].header("user-agent").unwrap();
+        assert_eq!(ua, concat!("ssoenv/", env!("CARGO_PKG_VERSION")));
+    }
+
+    #[test]
+    fn oidc_error_uses_the_body_error_field() {
+        let (base, _) = serve(vec![reply(
+            400,
+            &[(
+                "x-amzn-ErrorType",
+                "AuthorizationPendingException:http://x/",
+            )],
+            r#"{"error":"authorization_pending","error_description":"not yet"}"#,
+        )]);
+        let e = http()
+            .post_json(&format!("{base}/token"), &json!({}))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            ApiError::Service {
+                status: 400,
+                code: "authorization_pending".into(),
+                message: "not yet".into()
+            }
+        );
+        assert_eq!(e.to_string(), "authorization_pending: not yet");
+    }
+
+    #[test]
+    fn portal_error_uses_the_header() {
+        let (base, seen) = serve(vec![reply(
+            401,
+            &[(
+                "x-amzn-ErrorType",
+                "UnauthorizedException:http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/",
+            )],
+            r#"{"message":"Session token not found or invalid"}"#,
+        )]);
+        let e = http().get_json(&format!("{base}/a"), "tok").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "UnauthorizedException: Session token not found or invalid"
+        );
+        assert!(matches!(e, ApiError::Service { status: 401, .. }));
+        assert_eq!(seen.lock().unwrap()[0].header(BEARER_HEADER), Some("tok"));
+    }
+
+    #[test]
+    fn error_without_code_or_message_names_the_status() {
+        let (base, _) = serve(vec![
+            reply(404, &[], ""),
+            reply(403, &[], r#"{"__type":"ns#Denied"}"#),
+        ]);
+        let e = http().get_json(&format!("{base}/a"), "t").unwrap_err();
+        assert_eq!(e.to_string(), "HTTP 404: not found");
+        let e = http().get_json(&format!("{base}/a"), "t").unwrap_err();
+        assert_eq!(e.to_string(), "Denied: forbidden");
+    }
+
+    #[test]
+    fn html_error_page_is_a_service_error_saying_not_json() {
+        let page = "<html>\n<head><title>502 Bad Gateway</title></head>\x1b[31m<body>".repeat(10);
+        let (base, seen) = serve((0..4).map(|_| reply(502, &[], &page)).collect());
+        let e = http().get_json(&format!("{base}/a"), "t").unwrap_err();
+        let ApiError::Service {
+            status,
+            code,
+            message,
+        } = &e
+        else {
+            panic!("{e:?}")
+        };
+        assert_eq!((*status, code.as_str()), (502, "HTTP 502"));
+        assert!(message.starts_with("the reply was not JSON (bad gateway): <html> <head>"));
+        assert!(!message.contains('\x1b') && !message.contains('\n'));
+        assert!(message.chars().count() < 130, "{message}");
+        assert_eq!(seen.lock().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn success_that_is_not_a_json_object_is_transport() {
+        let (base, _) = serve(vec![ok("<html>"), ok("[1]")]);
+        for _ in 0..2 {
+            let e = http()
+                .get_json(&format!("{base}/a?account_id=1"), "t")
+                .unwrap_err();
+            assert_eq!(
+                e,
+                ApiError::Transport {
+                    url: format!("{base}/a"),
+                    why: "the reply was not JSON".into()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn retries_5xx_then_succeeds() {
+        let (base, seen) = serve(vec![
+            reply(500, &[], "{}"),
+            reply(503, &[], "oops"),
+            ok(r#"{"ok":true}"#),
+        ]);
+        let v = http().post_json(&format!("{base}/t"), &json!({})).unwrap();
+        assert_eq!(v, json!({"ok": true}));
+        assert_eq!(seen.lock().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn retries_429_honouring_retry_after() {
+        let (base, seen) = serve(vec![
+            reply(429, &[("Retry-After", "1")], r#"{"message":"slow"}"#),
+            ok("{}"),
+        ]);
+        http().get_json(&format!("{base}/t"), "t").unwrap();
+        assert_eq!(seen.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn gives_up_after_three_retries() {
+        let (base, seen) = serve(
+            (0..5)
+                .map(|_| reply(500, &[], r#"{"error":"server_error"}"#))
+                .collect(),
+        );
+        let e = http()
+            .post_json(&format!("{base}/t"), &json!({}))
+            .unwrap_err();
+        assert!(matches!(e, ApiError::Service { status: 500, .. }));
+        assert_eq!(seen.lock().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn does_not_retry_other_4xx() {
+        let (base, seen) = serve(vec![
+            reply(400, &[], r#"{"error":"invalid_grant"}"#),
+            ok("{}"),
+        ]);
+        let e = http()
+            .post_json(&format!("{base}/t"), &json!({}))
+            .unwrap_err();
+        assert_eq!(e.to_string(), "invalid_grant: bad request");
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn logout_accepts_any_2xx() {
+        let (base, seen) = serve(vec![
+            reply(204, &[], ""),
+            reply(401, &[], r#"{"message":"gone"}"#),
+        ]);
+        http()
+            .post_bearer(&format!("{base}/logout"), "tok")
+            .unwrap();
+        let e = http()
+            .post_bearer(&format!("{base}/logout"), "tok")
+            .unwrap_err();
+        assert_eq!(e.to_string(), "HTTP 401: gone");
+        let seen = seen.lock().unwrap();
+        assert_eq!(
+            (seen[0].method.as_str(), seen[0].body.as_str()),
+            ("POST", "")
+        );
+        assert_eq!(seen[0].header(BEARER_HEADER), Some("tok"));
+    }
+
+    #[test]
+    fn silent_server_times_out() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for conn in listener.incoming() {
+                held.push(conn);
+            }
+        });
+        let started = Instant::now();
+        let url = format!("http://127.0.0.1:{port}/federation/credentials?account_id=123");
+        let e = Http::for_tests(Duration::from_millis(150))
+            .get_json(&url, "secret-token")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("http://127.0.0.1:{port}/federation/credentials: no answer within 0.15 s")
+        );
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn refused_connection_is_transport() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let e = http()
+            .post_json(&format!("http://127.0.0.1:{port}/token"), &json!({}))
+            .unwrap_err();
+        assert!(matches!(e, ApiError::Transport { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("http://127.0.0.1:{port}/token: "))
+        );
+    }
+
+    #[test]
+    fn bearer_token_never_appears_in_errors() {
+        let token = "aoaAAAAAGZ-very-secret-token/with+chars==";
+        let escaped = token.replace('/', "\\/");
+        let (base, _) = serve(vec![
+            reply(401, &[], &format!(r#"{{"message":"bad token {escaped}"}}"#)),
+            reply(
+                400,
+                &[("x-amzn-ErrorType", token)],
+                &format!("<p>{token}</p>"),
+            ),
+            ok(&format!("not json {token}")),
+            reply(403, &[], &format!(r#"{{"message":"{token}"}}"#)),
+        ]);
+        let url = format!("{base}/federation/credentials");
+        for _ in 0..3 {
+            let e = http().get_json(&url, token).unwrap_err();
+            assert!(!format!("{e} {e:?}").contains(token), "{e:?}");
+            assert!(!format!("{e}").contains("very-secret"), "{e}");
+        }
+        let e = http()
+            .post_bearer(&format!("{base}/logout"), token)
+            .unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("very-secret"), "{e:?}");
+    }
+
+    #[test]
+    fn backoff_is_bounded_and_honours_retry_after() {
+        let p = RetryPolicy::DEFAULT;
+        for attempt in 0..40 {
+            let ceiling = Duration::from_millis(200 * (1u64 << attempt.min(10))).min(p.cap);
+            assert!(p.delay(attempt, None) <= ceiling);
+        }
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(99))),
+            Duration::from_secs(5)
+        );
+    }
+
+    #[test]
+    fn timeout_setting_parses_positive_seconds() {
+        assert_eq!(parse_timeout("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_timeout(" 0.5 "), Some(Duration::from_millis(500)));
+        for bad in ["0", "-1", "x", "", "NaN", "inf", "1e300"] {
+            assert_eq!(parse_timeout(bad), None, "{bad}");
+        }
+        assert_eq!(secs(Duration::from_secs(30)), "30");
+        assert_eq!(secs(Duration::from_millis(1500)), "1.5");
+    }
+
+    #[test]
+    fn clean_collapses_and_bounds() {
+        assert_eq!(clean("a\n\t b\x1b[0m", 100), "a b [0m");
+        assert_eq!(clean("abcdef", 3), "abc…");
+        assert_eq!(url_for_errors("https://h/p?q=1#f"), "https://h/p");
+        assert_eq!(url_for_errors("http://u:pw@h:1/p@x"), "http://h:1/p@x");
+        assert_eq!(url_for_errors("not a url?x"), "not a url");
+    }
+}

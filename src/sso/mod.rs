@@ -1,0 +1,11 @@
+//! The two IAM Identity Center services ssoenv speaks to, over one HTTP agent: sso-oidc (client
+//! registration, device and PKCE logins, refresh) and the access portal (role credentials,
+//! accounts, roles, logout). Wire format: DESIGN.md, "Wire protocol".
+
+pub mod endpoint;
+pub mod http;
+pub mod oidc;
+pub mod portal;
+
+pub use endpoint::Endpoints;
+pub use http::{ApiError, Http};
