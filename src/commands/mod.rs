@@ -12,7 +12,7 @@ mod logout;
 mod profile;
 mod status;
 mod unset;
-mod use_;
+pub(crate) mod use_;
 
 /// What `main` does after a command: print this text on stdout, or exit with this status.
 #[derive(Debug)]

@@ -2,38 +2,25 @@ use std::io::IsTerminal;
 
 use super::profile::SsoProfile;
 use super::{Outcome, policy, shell_for};
-use crate::auth::Engine;
+use crate::auth::{Engine, Policy};
 use crate::cache::CacheDirs;
 use crate::cli::UseArgs;
 use crate::config::selected_profile;
 use crate::credentials;
 use crate::env::{Activation, activate};
 use crate::error::Result;
+use crate::shell::EnvChanges;
 use crate::ui::Ui;
 
 pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
     let shell = shell_for(args.shell);
     let name = selected_profile(args.profile.as_deref());
-    let target = SsoProfile::load(&name)?;
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
-    let live = credentials::role_credentials(
-        &engine,
-        &target.sso,
-        || target.endpoints(),
+    let (changes, expires_at) = changes_for(
+        &name,
+        ui,
         &policy(&args.login, false),
         args.force_refresh,
     )?;
-    let c = &live.credentials;
-    let changes = activate(&Activation {
-        profile: &name,
-        account_id: &target.sso.account_id,
-        role_name: &target.sso.role_name,
-        region: target.profile.region.as_deref().filter(|r| !r.is_empty()),
-        access_key_id: &c.access_key_id,
-        secret_access_key: &c.secret_access_key,
-        session_token: &c.session_token,
-        expires_at: c.expiration,
-    });
     let text = crate::shell::render(shell, &changes)?;
     if std::io::stdout().is_terminal() {
         // Printed here, the secrets would only land in the scrollback; nothing would be set.
@@ -42,9 +29,40 @@ pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
              its shell's variables; run:\n  eval \"$(ssoenv use {name})\"     (bash, zsh)\n  \
              ssoenv use {name} | source     (fish)\nor load the shell integration and run \
              `awsuse {name}` (see `ssoenv init --help`)",
-            crate::time::format_rfc3339(c.expiration)
+            crate::time::format_rfc3339(expires_at)
         ));
         return Ok(Outcome::Print(String::new()));
     }
     Ok(Outcome::Print(text))
+}
+
+/// The variables that make `name` the active profile, and when its credentials expire (epoch
+/// seconds). Shared by `use` (rendered for a shell) and `exec` (applied to a child).
+pub fn changes_for(
+    name: &str,
+    ui: &dyn Ui,
+    policy: &Policy,
+    force_refresh: bool,
+) -> Result<(EnvChanges, i64)> {
+    let target = SsoProfile::load(name)?;
+    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    let live = credentials::role_credentials(
+        &engine,
+        &target.sso,
+        || target.endpoints(),
+        policy,
+        force_refresh,
+    )?;
+    let c = &live.credentials;
+    let changes = activate(&Activation {
+        profile: name,
+        account_id: &target.sso.account_id,
+        role_name: &target.sso.role_name,
+        region: target.profile.region.as_deref().filter(|r| !r.is_empty()),
+        access_key_id: &c.access_key_id,
+        secret_access_key: &c.secret_access_key,
+        session_token: &c.session_token,
+        expires_at: c.expiration,
+    });
+    Ok((changes, c.expiration))
 }
