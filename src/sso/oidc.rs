@@ -105,11 +105,10 @@ pub fn start_device_authorization(
             .get("expiresIn")
             .and_then(Value::as_u64)
             .ok_or_else(|| lacked(&url, "expiresIn"))?,
-        // Zero would turn polling into a busy loop.
+        // Zero is kept: the poll loop has its own floor (login.rs), and test servers use it.
         interval: reply
             .get("interval")
             .and_then(Value::as_u64)
-            .filter(|&i| i > 0)
             .unwrap_or(5),
     })
 }
