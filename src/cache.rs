@@ -353,6 +353,27 @@ mod tests {
     }
 
     #[test]
+    fn writes_the_bytes_botocore_writes() {
+        let dot_aws = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/written-by-botocore/dot-aws");
+        let token_path = dot_aws.join("sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json");
+        let role_path = dot_aws.join("cli/cache/97df4f6785a922ab6c44a69ffcac05f79e48ad3e.json");
+        let token: TokenFile = read(&token_path).found().unwrap();
+        let role: RoleFile = read(&role_path).found().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        write(&dir.path().join("t.json"), &token).unwrap();
+        write(&dir.path().join("r.json"), &role).unwrap();
+        assert_eq!(
+            fs::read(dir.path().join("t.json")).unwrap(),
+            fs::read(&token_path).unwrap()
+        );
+        assert_eq!(
+            fs::read(dir.path().join("r.json")).unwrap(),
+            fs::read(&role_path).unwrap()
+        );
+    }
+
+    #[test]
     fn writes_are_private_and_atomic() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/x.json");

@@ -7,6 +7,7 @@ mod cli;
 mod completions;
 mod config_oracle;
 mod engine;
+mod interop;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
 mod shells;
