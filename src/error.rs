@@ -24,6 +24,10 @@ pub enum ErrorKind {
     Unauthorized,
     /// A login could start, but nobody is there to see it (see `credential-process`).
     LoginNeeded,
+    /// `exec`: the command does not exist (exit 127, as shells do).
+    CommandNotFound,
+    /// `exec`: the command exists but cannot be run (exit 126, as shells do).
+    CommandNotExecutable,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -63,6 +67,8 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self.kind {
             ErrorKind::Usage => 2,
+            ErrorKind::CommandNotFound => 127,
+            ErrorKind::CommandNotExecutable => 126,
             _ => 1,
         }
     }

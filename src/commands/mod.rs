@@ -6,6 +6,8 @@ use crate::error::{Error, Result};
 use crate::ui::Ui;
 
 mod completions;
+mod credential_process;
+mod exec;
 mod list;
 mod login;
 mod logout;
@@ -27,11 +29,11 @@ pub fn run(command: Command, ui: &dyn Ui) -> Result<Outcome> {
         Command::Unset(args) => unset::run(&args),
         Command::Completions(args) => Ok(Outcome::Print(completions::script(args.shell))),
         Command::Use(args) => use_::run(&args, ui),
-        Command::Exec(_) => not_yet("exec"),
+        Command::Exec(args) => exec::run(&args, ui),
         Command::Login(args) => login::run(&args, ui),
         Command::Logout(args) => logout::run(&args, ui),
         Command::Status(args) => status::run(&args, ui),
-        Command::CredentialProcess(_) => not_yet("credential-process"),
+        Command::CredentialProcess(args) => credential_process::run(&args, ui),
         Command::Configure(_) => not_yet("configure"),
         Command::Populate(_) => not_yet("populate"),
         Command::Init(_) => not_yet("init"),

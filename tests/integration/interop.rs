@@ -22,10 +22,13 @@ fn python_with_botocore() -> Option<PathBuf> {
     Some(PathBuf::from(String::from_utf8(out.stdout).ok()?.trim()))
 }
 
-fn python_or_skip() -> Option<PathBuf> {
+pub fn python_or_skip() -> Option<PathBuf> {
     let python = python_with_botocore();
     if python.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "botocore is missing in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "botocore is missing in CI"
+        );
         eprintln!("skipped: python3 with botocore not found (pip install botocore)");
     }
     python
@@ -35,7 +38,10 @@ fn python_or_skip() -> Option<PathBuf> {
 fn botocore_credentials(python: &Path, w: &World, profile: &str) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_creds.py");
     let mut cmd = Command::new(python);
-    cmd.arg(script).arg(profile).env_clear().env("HOME", w.sb.home());
+    cmd.arg(script)
+        .arg(profile)
+        .env_clear()
+        .env("HOME", w.sb.home());
     for (k, v) in w.mock.env() {
         cmd.env(k, v);
     }
@@ -60,14 +66,20 @@ fn clear_role_cache(w: &World) {
 
 #[test]
 fn botocore_reads_the_caches_ssoenv_wrote() {
-    let Some(python) = python_or_skip() else { return };
+    let Some(python) = python_or_skip() else {
+        return;
+    };
     let w = World::new().with_browser();
     let ours = w.use_ok(&["dev"]);
 
     // The role-credential file: botocore takes it as it is, without a request.
     let before = w.mock.total();
     let theirs = botocore_credentials(&python, &w, "dev");
-    assert_eq!(w.mock.total(), before, "botocore did not reuse ssoenv's role credentials");
+    assert_eq!(
+        w.mock.total(),
+        before,
+        "botocore did not reuse ssoenv's role credentials"
+    );
     assert_eq!(theirs["access_key"], ours["AWS_ACCESS_KEY_ID"].as_str());
     assert_eq!(theirs["secret_key"], ours["AWS_SECRET_ACCESS_KEY"].as_str());
     assert_eq!(theirs["token"], ours["AWS_SESSION_TOKEN"].as_str());
@@ -79,13 +91,19 @@ fn botocore_reads_the_caches_ssoenv_wrote() {
     let calls = w.mock.requests_to("/federation/credentials");
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[1].bearer_token(), token["accessToken"].as_str());
-    assert_eq!(w.mock.count("/token"), 1, "botocore refreshed or logged in again");
+    assert_eq!(
+        w.mock.count("/token"),
+        1,
+        "botocore refreshed or logged in again"
+    );
     assert!(theirs["access_key"].as_str().unwrap().starts_with("ASIA"));
 }
 
 #[test]
 fn ssoenv_uses_what_botocore_refreshed_and_cached() {
-    let Some(python) = python_or_skip() else { return };
+    let Some(python) = python_or_skip() else {
+        return;
+    };
     let w = World::with_mock(
         MockSso::builder()
             .interval(0)
@@ -102,7 +120,11 @@ fn ssoenv_uses_what_botocore_refreshed_and_cached() {
     )
     .unwrap();
     let theirs = botocore_credentials(&python, &w, "dev");
-    assert_eq!(w.mock.count_grant("refresh_token"), 1, "botocore did not refresh");
+    assert_eq!(
+        w.mock.count_grant("refresh_token"),
+        1,
+        "botocore did not refresh"
+    );
     let refreshed = read_json(&w.path(CORP_TOKEN));
     assert_ne!(refreshed["accessToken"], seeded.access_token.as_str());
 
@@ -110,13 +132,19 @@ fn ssoenv_uses_what_botocore_refreshed_and_cached() {
     let before = w.mock.total();
     let ours = w.use_ok(&["dev"]);
     assert_eq!(w.mock.total(), before);
-    assert_eq!(ours["AWS_ACCESS_KEY_ID"], theirs["access_key"].as_str().unwrap());
+    assert_eq!(
+        ours["AWS_ACCESS_KEY_ID"],
+        theirs["access_key"].as_str().unwrap()
+    );
 
     // And botocore's refreshed token: one GetRoleCredentials with it, no refresh, no login.
     clear_role_cache(&w);
     let ours = w.use_ok(&["dev"]);
     let calls = w.mock.requests_to("/federation/credentials");
-    assert_eq!(calls.last().unwrap().bearer_token(), refreshed["accessToken"].as_str());
+    assert_eq!(
+        calls.last().unwrap().bearer_token(),
+        refreshed["accessToken"].as_str()
+    );
     assert_eq!(w.mock.count_grant("refresh_token"), 1);
     assert_eq!(w.mock.authorize_hits() + w.mock.device_authorizations(), 0);
     assert!(ours["AWS_ACCESS_KEY_ID"].starts_with("ASIA"));

@@ -7,6 +7,7 @@ mod cli;
 mod completions;
 mod config_oracle;
 mod engine;
+mod exec;
 mod interop;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;

@@ -1,0 +1,56 @@
+use std::io::IsTerminal;
+
+use serde::Serialize;
+
+use super::Outcome;
+use super::profile::SsoProfile;
+use crate::auth::{Engine, Policy};
+use crate::cache::CacheDirs;
+use crate::cli::CredentialProcessArgs;
+use crate::config::selected_profile;
+use crate::credentials;
+use crate::error::{ErrorKind, Result};
+use crate::ui::Ui;
+
+/// The `credential_process` contract of the AWS SDKs.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProcessCredentials<'a> {
+    version: u8,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    session_token: &'a str,
+    expiration: String,
+}
+
+pub fn run(args: &CredentialProcessArgs, ui: &dyn Ui) -> Result<Outcome> {
+    let name = selected_profile(args.profile.as_deref());
+    let target = SsoProfile::load(&name)?;
+    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    // SDKs call this from IDEs and agents in the background; a browser opening out of nowhere,
+    // or a device code printed where nobody reads it, would only hang them. Sign in only when a
+    // person can see stderr.
+    let policy = Policy {
+        no_login: !std::io::stderr().is_terminal(),
+        ..Policy::default()
+    };
+    let live =
+        credentials::role_credentials(&engine, &target.sso, || target.endpoints(), &policy, false)
+            .map_err(|err| match err.kind {
+                ErrorKind::LoginNeeded => {
+                    err.with_hint(format!("run `ssoenv login {name}` in a terminal"))
+                }
+                _ => err,
+            })?;
+    let c = &live.credentials;
+    let doc = ProcessCredentials {
+        version: 1,
+        access_key_id: &c.access_key_id,
+        secret_access_key: &c.secret_access_key,
+        session_token: &c.session_token,
+        expiration: crate::time::format_rfc3339(c.expiration),
+    };
+    let mut text = serde_json::to_string(&doc).unwrap_or_default();
+    text.push('\n');
+    Ok(Outcome::Print(text))
+}

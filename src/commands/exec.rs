@@ -1,0 +1,64 @@
+use std::process::Command;
+
+use super::Outcome;
+use crate::auth::Policy;
+use crate::cli::ExecArgs;
+use crate::config::{non_empty_var, selected_profile};
+use crate::error::{Error, ErrorKind, Result};
+use crate::shell::Change;
+use crate::ui::Ui;
+
+pub fn run(args: &ExecArgs, ui: &dyn Ui) -> Result<Outcome> {
+    // The profile active in this shell comes first: `awsuse dev` then `ssoenv exec -- cmd`.
+    let name = match &args.profile {
+        Some(name) => name.clone(),
+        None => non_empty_var("SSOENV_PROFILE").unwrap_or_else(|| selected_profile(None)),
+    };
+    // Fresh from the caches, so a shell whose exported keys expired still hands live ones on.
+    let (changes, _) = super::use_::changes_for(&name, ui, &Policy::default(), false)?;
+    let Some((program, rest)) = args.command.split_first() else {
+        return Err(Error::usage("exec", "no command given after --"));
+    };
+    let mut command = Command::new(program);
+    command.args(rest);
+    for change in changes.iter() {
+        match change {
+            Change::Set { name, value } => command.env(name, value),
+            Change::Unset { name } => command.env_remove(name),
+        };
+    }
+    let shown = program.to_string_lossy().into_owned();
+    run_command(command, &shown)
+}
+
+/// Becomes the command (execvp): its signals, job control and exit status are the command's own,
+/// and no ssoenv process lingers holding secrets in memory.
+#[cfg(unix)]
+fn run_command(mut command: Command, shown: &str) -> Result<Outcome> {
+    use std::os::unix::process::CommandExt;
+    let err = command.exec();
+    Err(spawn_error(shown, &err))
+}
+
+/// Windows has no exec: run the child, let it have Ctrl-C (the console delivers it to both of
+/// us; the child decides), and hand back its exit code.
+#[cfg(not(unix))]
+fn run_command(mut command: Command, shown: &str) -> Result<Outcome> {
+    let status = command.status().map_err(|err| spawn_error(shown, &err))?;
+    let code = status.code().unwrap_or(1);
+    Ok(Outcome::Exit(u8::try_from(code & 0xff).unwrap_or(1)))
+}
+
+fn spawn_error(shown: &str, err: &std::io::Error) -> Error {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => Error::new(shown, "command not found")
+            .with_hint("check the name, or give the full path")
+            .with_kind(ErrorKind::CommandNotFound),
+        std::io::ErrorKind::PermissionDenied => {
+            Error::new(shown, "permission denied: cannot run it")
+                .with_kind(ErrorKind::CommandNotExecutable)
+        }
+        _ => Error::new(shown, format!("cannot run it: {err}"))
+            .with_kind(ErrorKind::CommandNotExecutable),
+    }
+}
