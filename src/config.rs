@@ -216,7 +216,11 @@ impl Config {
         Profile {
             name: name.to_string(),
             region: settings.get("region").map(str::to_string),
-            settings: settings.clone(),
+            services: settings.get("services").map(str::to_string),
+            account_name: settings
+                .get(ACCOUNT_NAME_KEY)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
             kind,
         }
     }
@@ -226,9 +230,10 @@ impl Config {
         if !profile.contains("sso_role_name") && !profile.contains("sso_account_id") {
             return Ok(None);
         }
-        let mut merged = profile.clone();
-        let session = match profile.get("sso_session") {
-            None => None,
+        // botocore copies the session's keys over the profile's; looking in the session first
+        // gives the same answer without copying either (this runs for every profile in `list`).
+        let (session, session_settings) = match profile.get("sso_session") {
+            None => (None, None),
             Some(session_name) => {
                 let Some(session) = self.sso_sessions.get(session_name) else {
                     let mut known: Vec<&str> =
@@ -256,9 +261,13 @@ impl Config {
                         ));
                     }
                 }
-                merged.update(session.0.clone());
-                Some(session_name.to_string())
+                (Some(session_name.to_string()), Some(session))
             }
+        };
+        let lookup = |key: &str| {
+            session_settings
+                .and_then(|s| s.get(key))
+                .or_else(|| profile.get(key))
         };
         let mut required = vec![
             "sso_role_name",
@@ -271,7 +280,7 @@ impl Config {
         }
         let missing: Vec<&str> = required
             .into_iter()
-            .filter(|key| merged.get(key).is_none())
+            .filter(|key| lookup(key).is_none())
             .collect();
         if !missing.is_empty() {
             let place = match &session {
@@ -289,14 +298,8 @@ impl Config {
                 missing.join(", ")
             ));
         }
-        let get = |key: &str| merged.get(key).unwrap_or_default().to_string();
-        let registration_scopes = merged.get("sso_registration_scopes").map(|s| {
-            s.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        });
+        let get = |key: &str| lookup(key).unwrap_or_default().to_string();
+        let registration_scopes = lookup("sso_registration_scopes").map(parse_scopes);
         Ok(Some(Sso {
             account_id: get("sso_account_id"),
             role_name: get("sso_role_name"),
@@ -338,7 +341,7 @@ impl Config {
 
     /// A service's `endpoint_url` from the profile's `services = NAME` section.
     pub fn service_endpoint(&self, profile: &Profile, service: &str) -> Option<String> {
-        let services = self.services.get(profile.settings.get("services")?)?;
+        let services = self.services.get(profile.services.as_deref()?)?;
         services
             .get(service)?
             .get("endpoint_url")
@@ -386,11 +389,18 @@ fn read_ini(path: &Path) -> Result<Vec<Section>> {
     })
 }
 
+/// The profile key where ssoenv records an account's name, so that `use` can export it for
+/// prompts without a request or another file read. The AWS CLI ignores keys it does not know.
+pub const ACCOUNT_NAME_KEY: &str = "ssoenv_account_name";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     pub name: String,
     pub region: Option<String>,
-    pub settings: Settings,
+    /// The `services = NAME` section naming endpoint overrides.
+    pub services: Option<String>,
+    /// The account's name, as `ssoenv configure`/`populate` record it (`ssoenv_account_name`).
+    pub account_name: Option<String>,
     pub kind: Kind,
 }
 

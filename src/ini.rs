@@ -125,7 +125,12 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
                 message: "a line has a value but no key".into(),
             });
         }
-        let key = key.to_lowercase();
+        // Lower-casing allocates and maps char by char; most keys are lower-case ASCII already.
+        let key = if key.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+            key.to_lowercase()
+        } else {
+            key.to_string()
+        };
         let section = section_mut(&mut sections, &mut defaults, target);
         if section.lines.iter().any(|(k, _)| *k == key) {
             let where_ = if section.name.is_empty() {
@@ -183,11 +188,15 @@ fn section_mut<'a>(
 fn finish(raw: RawSection) -> Result<Section, ParseError> {
     let mut entries = Vec::with_capacity(raw.lines.len());
     for (key, parts) in raw.lines {
-        let joined = parts.join("\n");
-        let joined = joined.trim_end_matches(py_isspace);
+        let mut joined = match <[String; 1]>::try_from(parts) {
+            // Most values are one line: keep its String rather than join a copy.
+            Ok([one]) => one,
+            Err(parts) => parts.join("\n"),
+        };
+        joined.truncate(joined.trim_end_matches(py_isspace).len());
         let value = if joined.starts_with('\n') {
             let mut nested = Vec::new();
-            for line in py_splitlines(joined) {
+            for line in py_splitlines(&joined) {
                 let line = py_strip(line);
                 if line.is_empty() {
                     continue;
@@ -206,7 +215,7 @@ fn finish(raw: RawSection) -> Result<Section, ParseError> {
             }
             Value::Nested(nested)
         } else {
-            Value::Text(joined.to_string())
+            Value::Text(joined)
         };
         entries.push((key, value));
     }

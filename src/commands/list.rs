@@ -1,4 +1,6 @@
-use serde_json::json;
+use std::borrow::Cow;
+
+use serde::Serialize;
 
 use super::Outcome;
 use crate::cli::ListArgs;
@@ -19,13 +21,20 @@ pub fn run(args: &ListArgs, ui: &dyn Ui) -> Result<Outcome> {
         }
         return Ok(Outcome::Print(out));
     }
-    let profiles: Vec<Profile> = config.profiles().collect();
     if args.json {
-        let rows: Vec<serde_json::Value> = profiles.iter().map(row_json).collect();
-        let mut out = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
-        out.push('\n');
+        // One compact object a line inside the array: valid JSON, easy to grep, and written as
+        // the profiles are typed, so 10,000 of them are never all held at once.
+        let mut out = String::from("[\n");
+        for (i, profile) in config.profiles().enumerate() {
+            if i > 0 {
+                out.push_str(",\n");
+            }
+            out.push_str(&serde_json::to_string(&row(&profile)).unwrap_or_default());
+        }
+        out.push_str("\n]\n");
         return Ok(Outcome::Print(out));
     }
+    let profiles: Vec<Profile> = config.profiles().collect();
     for profile in &profiles {
         if let Kind::Invalid(why) = &profile.kind {
             ui.warn(&format!("profile \"{}\": {why}", profile.name));
@@ -34,26 +43,44 @@ pub fn run(args: &ListArgs, ui: &dyn Ui) -> Result<Outcome> {
     Ok(Outcome::Print(table(&profiles)))
 }
 
-fn row_json(p: &Profile) -> serde_json::Value {
+/// One `list --json` row: every key always present (null when it does not apply), so scripts
+/// can rely on the shape.
+#[derive(Serialize)]
+struct Row<'a> {
+    name: &'a str,
+    kind: &'a str,
+    account_id: Option<&'a str>,
+    role_name: Option<&'a str>,
+    region: Option<&'a str>,
+    sso_session: Option<&'a str>,
+    sso_start_url: Option<&'a str>,
+    sso_region: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+fn row(p: &Profile) -> Row<'_> {
     let sso = match &p.kind {
         Kind::Sso(sso) => Some(sso),
         _ => None,
     };
-    json!({
-        "name": p.name,
-        "kind": p.kind.label(),
-        "account_id": sso.map(|s| &s.account_id),
-        "role_name": sso.map(|s| &s.role_name),
-        "region": p.region,
-        "sso_session": sso.and_then(|s| s.session.as_ref()),
-        "sso_start_url": sso.map(|s| &s.start_url),
-        "sso_region": sso.map(|s| &s.region),
-        "error": match &p.kind { Kind::Invalid(why) => Some(why), _ => None },
-    })
+    Row {
+        name: &p.name,
+        kind: p.kind.label(),
+        account_id: sso.map(|s| s.account_id.as_str()),
+        role_name: sso.map(|s| s.role_name.as_str()),
+        region: p.region.as_deref(),
+        sso_session: sso.and_then(|s| s.session.as_deref()),
+        sso_start_url: sso.map(|s| s.start_url.as_str()),
+        sso_region: sso.map(|s| s.region.as_str()),
+        error: match &p.kind {
+            Kind::Invalid(why) => Some(why),
+            _ => None,
+        },
+    }
 }
 
 fn table(profiles: &[Profile]) -> String {
-    let header = [
+    const HEADER: [&str; 6] = [
         "PROFILE",
         "KIND",
         "ACCOUNT",
@@ -61,53 +88,66 @@ fn table(profiles: &[Profile]) -> String {
         "REGION",
         "SSO-SESSION",
     ];
-    let rows: Vec<[String; 6]> = profiles
+    let rows: Vec<[Cow<str>; 6]> = profiles
         .iter()
         .map(|p| {
             let (account, role, session) = match &p.kind {
                 Kind::Sso(s) => (
-                    s.account_id.clone(),
-                    s.role_name.clone(),
-                    s.session.clone().unwrap_or_else(|| "-".into()),
+                    s.account_id.as_str(),
+                    s.role_name.as_str(),
+                    s.session.as_deref().unwrap_or("-"),
                 ),
-                _ => ("-".into(), "-".into(), "-".into()),
+                _ => ("-", "-", "-"),
             };
             [
                 printable(&p.name),
-                p.kind.label().to_string(),
-                account,
-                printable(&role),
+                Cow::Borrowed(p.kind.label()),
+                printable(account),
+                printable(role),
                 printable(p.region.as_deref().unwrap_or("-")),
-                printable(&session),
+                printable(session),
             ]
         })
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
+    let mut widths = HEADER.map(width);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(width(cell));
         }
     }
-    let mut out = String::new();
-    let header = header.map(str::to_string);
+    let mut out = String::with_capacity((rows.len() + 1) * (widths.iter().sum::<usize>() + 12));
+    let header = HEADER.map(Cow::Borrowed);
     for row in std::iter::once(&header).chain(&rows) {
-        let mut line = String::new();
+        let line_start = out.len();
         for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}  "));
+            out.push_str(cell);
+            if i + 1 < row.len() {
+                out.extend(std::iter::repeat_n(' ', w - width(cell) + 2));
             }
         }
-        out.push_str(line.trim_end());
+        out.truncate(line_start + out[line_start..].trim_end().len());
         out.push('\n');
     }
     out
 }
 
+fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
 /// Config values reach a terminal here: control characters could move the cursor or recolour it.
-fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
+fn printable(s: &str) -> Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    }
 }
