@@ -104,9 +104,17 @@ pub fn token(
     {
         return Ok(token);
     }
-    let _lock = match cache::try_lock(&engine.dirs, session)? {
-        Locked::Acquired(lock) => lock,
-        Locked::Busy(file) => {
+    let _lock = match cache::try_lock(&engine.dirs, session) {
+        Ok(Locked::Acquired(lock)) => Some(lock),
+        // A cache folder that cannot be written must not stop a sign-in: the person still gets
+        // credentials, only without protection against a second login started at the same time.
+        Err(err) => {
+            engine
+                .ui
+                .warn(&format!("signing in without the login lock: {err}"));
+            None
+        }
+        Ok(Locked::Busy(file)) => {
             engine.ui.say(&format!(
                 "waiting for another ssoenv to finish signing in to {}",
                 session.start_url
@@ -116,7 +124,7 @@ pub fn token(
             if let Need::Nothing(token) = assess(cache::read(&path), session, rejected, engine.ui) {
                 return Ok(token);
             }
-            lock
+            Some(lock)
         }
     };
     if !force_login {

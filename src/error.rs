@@ -80,6 +80,7 @@ pub fn describe_io(err: &std::io::Error) -> String {
         K::NotFound => "no such file or folder".into(),
         K::PermissionDenied => "permission denied".into(),
         K::IsADirectory => "is a folder, not a file".into(),
+        K::NotADirectory => "a folder on its path is a file".into(),
         K::InvalidData => "not valid UTF-8 text".into(),
         _ => err.to_string(),
     }

@@ -6,8 +6,10 @@ mod support;
 mod cli;
 mod completions;
 mod config_oracle;
+mod discovery;
 mod engine;
 mod exec;
+mod faults;
 mod interop;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
