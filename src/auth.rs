@@ -194,7 +194,7 @@ fn refresh(
         start_url: session.start_url.clone(),
         region: session.region.clone(),
         access_token: response.access_token,
-        expires_at: time::format_rfc3339(time::now() + response.expires_in),
+        expires_at: time::format_rfc3339(time::from_now(response.expires_in)),
         client_id: old.client_id.clone(),
         client_secret: old.client_secret.clone(),
         registration_expires_at: old.registration_expires_at.clone(),

@@ -110,7 +110,7 @@ pub fn token_file(
         start_url: session.start_url.clone(),
         region: session.region.clone(),
         access_token: token.access_token.clone(),
-        expires_at: time::format_rfc3339(time::now() + token.expires_in),
+        expires_at: time::format_rfc3339(time::from_now(token.expires_in)),
         client_id: Some(registration.client_id.clone()),
         client_secret: Some(registration.client_secret.clone()),
         registration_expires_at: Some(time::format_rfc3339(registration.expires_at)),

@@ -11,13 +11,18 @@ pub fn now() -> i64 {
     }
 }
 
-/// `%Y-%m-%dT%H:%M:%SZ`, the format the AWS CLI writes.
+/// 9999-12-31T23:59:59Z: RFC 3339 has four-digit years.
+const LAST: i64 = 253_402_300_799;
+
+/// Epoch seconds `secs` from now, saturating: a server may send any number.
+pub fn from_now(secs: i64) -> i64 {
+    now().saturating_add(secs)
+}
+
+/// `%Y-%m-%dT%H:%M:%SZ`, the format the AWS CLI writes. Times outside 1970..=9999 are clamped
+/// to those bounds rather than written in a form no reader accepts.
 pub fn format_rfc3339(epoch: i64) -> String {
-    let t = if epoch >= 0 {
-        UNIX_EPOCH + Duration::from_secs(epoch.unsigned_abs())
-    } else {
-        UNIX_EPOCH
-    };
+    let t = UNIX_EPOCH + Duration::from_secs(epoch.clamp(0, LAST).unsigned_abs());
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
@@ -93,5 +98,7 @@ mod tests {
     #[test]
     fn writes_the_cli_format() {
         assert_eq!(format_rfc3339(1795341628), "2026-11-22T10:00:28Z");
+        assert_eq!(format_rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(format_rfc3339(-5), "1970-01-01T00:00:00Z");
     }
 }

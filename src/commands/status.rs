@@ -113,7 +113,7 @@ fn left(seconds: i64) -> String {
         return "expired".into();
     }
     let (h, m) = (seconds / 3600, seconds % 3600 / 60);
-    let until = time::format_rfc3339(time::now() + seconds);
+    let until = time::format_rfc3339(time::from_now(seconds));
     if h > 0 {
         format!("valid for {h}h {m:02}m (until {until})")
     } else {

@@ -10,8 +10,10 @@ mod discovery;
 mod engine;
 mod exec;
 mod faults;
+mod fuzz;
 mod interop;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
+mod secrets;
 mod shells;
 mod util;
