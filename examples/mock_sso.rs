@@ -1,7 +1,7 @@
 //! Try ssoenv without AWS: a mock IAM Identity Center on 127.0.0.1.
 //!
 //! ```text
-//! cargo run --example mock_sso [-- --port 8123] [--no-auto-approve]
+//! cargo run --example mock_sso [-- --port 8123] [--no-auto-approve] [--accounts N --roles M]
 //! ```
 //!
 //! Prints the `export` lines that point ssoenv at the mock (paste them into another shell), then
@@ -14,14 +14,39 @@ mod mock;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo run --example mock_sso [-- [--port PORT] [--no-auto-approve]]";
+const USAGE: &str = "usage: cargo run --example mock_sso [-- [--port PORT] [--no-auto-approve] \
+                     [--accounts N [--roles M]]]";
 
 fn main() -> ExitCode {
     let mut port: u16 = 0;
     let mut auto_approve = true;
+    // Generated accounts (e.g. 1,000 for the populate benchmark) instead of the two defaults.
+    let mut accounts: Option<usize> = None;
+    let mut roles: usize = 1;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        let count = |v: Option<String>| v.and_then(|v| v.parse::<usize>().ok()).filter(|n| *n > 0);
         let value = match arg.as_str() {
+            "--accounts" => match count(args.next()) {
+                Some(n) => {
+                    accounts = Some(n);
+                    continue;
+                }
+                None => {
+                    eprintln!("mock_sso: --accounts needs a positive number\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            "--roles" => match count(args.next()) {
+                Some(n) => {
+                    roles = n;
+                    continue;
+                }
+                None => {
+                    eprintln!("mock_sso: --roles needs a positive number\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
             "--port" => args.next(),
             s if s.starts_with("--port=") => s.strip_prefix("--port=").map(str::to_string),
             "--no-auto-approve" => {
@@ -46,11 +71,13 @@ fn main() -> ExitCode {
         }
     }
 
-    let server = match mock::MockSso::builder()
+    let mut builder = mock::MockSso::builder()
         .port(port)
-        .auto_approve(auto_approve)
-        .try_start()
-    {
+        .auto_approve(auto_approve);
+    if let Some(n) = accounts {
+        builder = builder.generated_accounts(n, roles);
+    }
+    let server = match builder.try_start() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("mock_sso: cannot listen on 127.0.0.1:{port}: {e}");
