@@ -518,3 +518,113 @@ fn non_sso_profiles_are_refused_with_a_reason() {
     assert!(err.contains("did you mean \"dev\""), "{err}");
     assert_eq!(w.mock.total(), 0);
 }
+
+/// The binary's own output, with credentials built to break quoting, evaluated by each real shell.
+#[test]
+fn hostile_credentials_survive_every_real_shell() {
+    use crate::support::HOSTILE_VALUE;
+    let w = World::with_mock(
+        MockSso::builder()
+            .interval(0)
+            .secret_access_key(HOSTILE_VALUE)
+            .session_token(&format!("{HOSTILE_VALUE}\nsecond line 'é' ‘’ 😀\\"))
+            .start(),
+    )
+    .with_browser();
+    let token = format!("{HOSTILE_VALUE}\nsecond line 'é' ‘’ 😀\\");
+    for (shell, argv) in [
+        ("bash", vec!["bash", "--noprofile", "--norc", "-c"]),
+        ("zsh", vec!["zsh", "-f", "-c"]),
+        ("fish", vec!["fish", "--no-config", "-c"]),
+    ] {
+        if std::process::Command::new(shell)
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            assert!(std::env::var_os("CI").is_none(), "{shell} is missing in CI");
+            eprintln!("skipped: {shell} not found");
+            continue;
+        }
+        let out = w.sb.run(&["use", "dev", "--shell", shell]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let script_path = w.sb.home().join(format!("use.{shell}"));
+        std::fs::write(&script_path, &out.stdout).unwrap();
+        let body = if shell == "fish" {
+            "source $argv[1]; and printf '%s\\0%s' \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\""
+        } else {
+            "eval \"$(cat \"$1\")\" && printf '%s\\0%s' \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\""
+        };
+        let mut cmd = std::process::Command::new(argv[0]);
+        cmd.args(&argv[1..]).arg(body);
+        if shell != "fish" {
+            cmd.arg(shell);
+        }
+        let run = cmd
+            .arg(&script_path)
+            .env("HOME", w.sb.home())
+            .env("XDG_CONFIG_HOME", w.sb.home())
+            .env("XDG_DATA_HOME", w.sb.home())
+            .current_dir(w.sb.home())
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(
+            run.stderr.is_empty(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let got = String::from_utf8(run.stdout).unwrap();
+        assert_eq!(
+            got,
+            format!("{HOSTILE_VALUE}\0{token}"),
+            "{shell} changed the values"
+        );
+    }
+}
+
+/// Run with stdout on a terminal, `use` explains itself and prints no secret.
+#[test]
+fn on_a_terminal_use_prints_a_hint_and_no_secrets() {
+    let w = World::with_mock(
+        MockSso::builder()
+            .interval(0)
+            .secret_access_key("VISIBLE-SECRET")
+            .start(),
+    )
+    .with_browser();
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "script(1) is missing in CI"
+        );
+        eprintln!("skipped: script(1) not found");
+        return;
+    }
+    // script(1) gives the command a terminal for stdout, as an interactive shell does.
+    let sandboxed = w.sb.cmd(&[]);
+    let out = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("'{}' use dev", env!("CARGO_BIN_EXE_ssoenv")),
+            "/dev/null",
+        ])
+        .env_clear()
+        .envs(sandboxed.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(w.sb.home())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{screen}");
+    assert!(screen.contains("eval \"$(ssoenv use dev)\""), "{screen}");
+    assert!(!screen.contains("VISIBLE-SECRET"), "{screen}");
+    assert!(!screen.contains("export "), "{screen}");
+}
