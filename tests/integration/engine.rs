@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Output;
 
-use crate::support::{MockSso, RefreshTokenPolicy, browser_command};
+use crate::support::{MockSso, RefreshTokenPolicy, SeededSession, browser_command};
 use crate::util::{Sandbox, assert_fails, stderr, stdout};
 
 pub const CONFIG: &str = "\
@@ -85,6 +85,19 @@ impl World {
 
     pub fn path(&self, rel: &str) -> PathBuf {
         self.sb.aws(rel)
+    }
+
+    /// A token for [sso-session corp] as the AWS CLI leaves it, expiring in `ttl` seconds, with a
+    /// refresh token and client the mock accepts.
+    pub fn seed_cli_token(&self, ttl: i64) -> SeededSession {
+        let seeded = self.mock.seed_session(ttl);
+        std::fs::create_dir_all(self.path("sso/cache")).unwrap();
+        std::fs::write(
+            self.path(CORP_TOKEN),
+            seeded.token_cache_json("https://mock.awsapps.com/start", "us-east-1"),
+        )
+        .unwrap();
+        seeded
     }
 }
 
@@ -283,13 +296,7 @@ fn refresh_rotates_the_refresh_token_and_opens_no_browser() {
             .start(),
     )
     .with_browser();
-    let seeded = w.mock.seed_session(5 * 60); // under the 15-minute window
-    std::fs::create_dir_all(w.path("sso/cache")).unwrap();
-    std::fs::write(
-        w.path(CORP_TOKEN),
-        seeded.token_cache_json("https://mock.awsapps.com/start", "us-east-1"),
-    )
-    .unwrap();
+    let seeded = w.seed_cli_token(5 * 60); // under the 15-minute window
     let env = w.use_ok(&["dev"]);
     assert_exported(&env, "dev");
     assert_eq!(w.mock.count_grant("refresh_token"), 1);

@@ -112,13 +112,7 @@ fn ssoenv_uses_what_botocore_refreshed_and_cached() {
     )
     .with_browser();
     // A token the AWS CLI left behind, 5 minutes from expiry: botocore refreshes it.
-    let seeded = w.mock.seed_session(5 * 60);
-    std::fs::create_dir_all(w.path("sso/cache")).unwrap();
-    std::fs::write(
-        w.path(CORP_TOKEN),
-        seeded.token_cache_json("https://mock.awsapps.com/start", "us-east-1"),
-    )
-    .unwrap();
+    let seeded = w.seed_cli_token(5 * 60);
     let theirs = botocore_credentials(&python, &w, "dev");
     assert_eq!(
         w.mock.count_grant("refresh_token"),
