@@ -118,7 +118,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssoenv' -ScriptBlock {
             [CompletionResult]::new('--role-name', '--role-name', [CompletionResultType]::ParameterName, 'Role (permission set) name')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Default region for the profile')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Default output format for the profile')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Name of the profile to write')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Name of the profile to write [default: {account name}-{role name}]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace the profile when one of that name exists')
             [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Do not open a browser: print the URL and a code to approve from any device')
             [CompletionResult]::new('--use-device-code', '--use-device-code', [CompletionResultType]::ParameterName, 'Use the device code flow instead of the browser redirect (PKCE)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -128,9 +129,10 @@ Register-ArgumentCompleter -Native -CommandName 'ssoenv' -ScriptBlock {
             break
         }
         'ssoenv;populate' {
-            [CompletionResult]::new('--sso-session', '--sso-session', [CompletionResultType]::ParameterName, 'The [sso-session NAME] whose accounts and roles to write')
+            [CompletionResult]::new('--sso-session', '--sso-session', [CompletionResultType]::ParameterName, 'The [sso-session NAME] whose accounts and roles to write [default: the only one]')
             [CompletionResult]::new('--template', '--template', [CompletionResultType]::ParameterName, 'Profile name template: {account_name}, {account_id}, {role_name}')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Default region for every written profile')
+            [CompletionResult]::new('--max-rate', '--max-rate', [CompletionResultType]::ParameterName, 'At most this many requests a second to the access portal (across all threads)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would change, write nothing')
             [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'Remove profiles written earlier for roles that no longer exist')
             [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Do not open a browser: print the URL and a code to approve from any device')
@@ -142,8 +144,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssoenv' -ScriptBlock {
             break
         }
         'ssoenv;init' {
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

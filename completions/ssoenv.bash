@@ -87,7 +87,7 @@ _ssoenv() {
             return 0
             ;;
         ssoenv__subcmd__configure)
-            opts="-h -V --sso-session --start-url --sso-region --account-id --role-name --region --output --profile --no-browser --use-device-code --help --version"
+            opts="-h -V --sso-session --start-url --sso-region --account-id --role-name --region --output --profile --force --no-browser --use-device-code --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -118,7 +118,7 @@ _ssoenv() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "json text table yaml yaml-stream" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -225,7 +225,7 @@ _ssoenv() {
             return 0
             ;;
         ssoenv__subcmd__populate)
-            opts="-h -V --sso-session --template --region --dry-run --prune --no-browser --use-device-code --help --version"
+            opts="-h -V --sso-session --template --region --dry-run --prune --max-rate --no-browser --use-device-code --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -240,6 +240,10 @@ _ssoenv() {
                     return 0
                     ;;
                 --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -106,7 +106,8 @@ set edit:completion:arg-completer[ssoenv] = {|@words|
             cand --role-name 'Role (permission set) name'
             cand --region 'Default region for the profile'
             cand --output 'Default output format for the profile'
-            cand --profile 'Name of the profile to write'
+            cand --profile 'Name of the profile to write [default: {account name}-{role name}]'
+            cand --force 'Replace the profile when one of that name exists'
             cand --no-browser 'Do not open a browser: print the URL and a code to approve from any device'
             cand --use-device-code 'Use the device code flow instead of the browser redirect (PKCE)'
             cand -h 'Print help'
@@ -115,9 +116,10 @@ set edit:completion:arg-completer[ssoenv] = {|@words|
             cand --version 'Print version'
         }
         &'ssoenv;populate'= {
-            cand --sso-session 'The [sso-session NAME] whose accounts and roles to write'
+            cand --sso-session 'The [sso-session NAME] whose accounts and roles to write [default: the only one]'
             cand --template 'Profile name template: {account_name}, {account_id}, {role_name}'
             cand --region 'Default region for every written profile'
+            cand --max-rate 'At most this many requests a second to the access portal (across all threads)'
             cand --dry-run 'Print what would change, write nothing'
             cand --prune 'Remove profiles written earlier for roles that no longer exist'
             cand --no-browser 'Do not open a browser: print the URL and a code to approve from any device'
@@ -128,8 +130,8 @@ set edit:completion:arg-completer[ssoenv] = {|@words|
             cand --version 'Print version'
         }
         &'ssoenv;init'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -83,22 +83,28 @@ complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l sso-region -
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l account-id -d 'Account ID (12 digits)' -r
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l role-name -d 'Role (permission set) name' -r
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l region -d 'Default region for the profile' -r
-complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l output -d 'Default output format for the profile' -r
-complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l profile -d 'Name of the profile to write' -r
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l output -d 'Default output format for the profile' -r -f -a "json\t''
+text\t''
+table\t''
+yaml\t''
+yaml-stream\t''"
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l profile -d 'Name of the profile to write [default: {account name}-{role name}]' -r
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l force -d 'Replace the profile when one of that name exists'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l no-browser -d 'Do not open a browser: print the URL and a code to approve from any device'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l use-device-code -d 'Use the device code flow instead of the browser redirect (PKCE)'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -s h -l help -d 'Print help'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -s V -l version -d 'Print version'
-complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -l sso-session -d 'The [sso-session NAME] whose accounts and roles to write' -r
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -l sso-session -d 'The [sso-session NAME] whose accounts and roles to write [default: the only one]' -r
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -l template -d 'Profile name template: {account_name}, {account_id}, {role_name}' -r
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -l region -d 'Default region for every written profile' -r
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -l max-rate -d 'At most this many requests a second to the access portal (across all threads)' -r
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -l dry-run -d 'Print what would change, write nothing'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -l prune -d 'Remove profiles written earlier for roles that no longer exist'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -l no-browser -d 'Do not open a browser: print the URL and a code to approve from any device'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -l use-device-code -d 'Use the device code flow instead of the browser redirect (PKCE)'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -s h -l help -d 'Print help'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand populate" -s V -l version -d 'Print version'
-complete -c ssoenv -n "__fish_ssoenv_using_subcommand init" -s h -l help -d 'Print help'
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand init" -s V -l version -d 'Print version'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand completions" -s V -l version -d 'Print version'

@@ -45,6 +45,15 @@ pub enum Command {
     /// Write a profile for every account and role you can reach
     Populate(PopulateArgs),
     /// Print the shell integration (awsuse, prompt, completion) for SHELL
+    #[command(after_long_help = "Set up, one line in the shell's start-up file:\n  \
+        eval \"$(ssoenv init bash)\"                               # ~/.bashrc\n  \
+        eval \"$(ssoenv init zsh)\"                                # ~/.zshrc, after compinit\n  \
+        ssoenv init fish | source                                # ~/.config/fish/config.fish\n  \
+        ssoenv init powershell | Out-String | Invoke-Expression  # $PROFILE\n  \
+        ssoenv init cmd > \"%USERPROFILE%\\bin\\awsuse.cmd\"         # cmd: once, into a folder on PATH\n\n\
+        Then: awsuse PROFILE (log in if needed, set the credentials), awsuse (pick from a list), \
+        awsuse - (the previous profile), awsuse --unset; ssoenv_prompt prints \"dev 42m\" for \
+        a prompt; TAB completes profile names for awsuse and ssoenv use/exec/login.")]
     Init(InitArgs),
     /// Print a completion script for SHELL
     Completions(CompletionsArgs),
@@ -161,18 +170,25 @@ pub struct ConfigureArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// Default output format for the profile
-    #[arg(long, value_name = "FORMAT")]
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_parser = ["json", "text", "table", "yaml", "yaml-stream"]
+    )]
     pub output: Option<String>,
-    /// Name of the profile to write
+    /// Name of the profile to write [default: {account name}-{role name}]
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    /// Replace the profile when one of that name exists
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub login: LoginOptions,
 }
 
 #[derive(Debug, Args)]
 pub struct PopulateArgs {
-    /// The [sso-session NAME] whose accounts and roles to write
+    /// The [sso-session NAME] whose accounts and roles to write [default: the only one]
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
     /// Profile name template: {account_name}, {account_id}, {role_name}
@@ -191,6 +207,14 @@ pub struct PopulateArgs {
     /// Remove profiles written earlier for roles that no longer exist
     #[arg(long)]
     pub prune: bool,
+    /// At most this many requests a second to the access portal (across all threads)
+    #[arg(
+        long,
+        value_name = "PER_SECOND",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    pub max_rate: u32,
     #[command(flatten)]
     pub login: LoginOptions,
 }

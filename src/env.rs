@@ -15,6 +15,7 @@ pub const SET_BY_USE: &[&str] = &[
     "SSOENV_PROFILE",
     "SSOENV_ACCOUNT_ID",
     "SSOENV_ROLE_NAME",
+    "SSOENV_ACCOUNT_NAME",
     "SSOENV_EXPIRES_AT",
 ];
 
@@ -27,6 +28,9 @@ pub struct Activation<'a> {
     pub profile: &'a str,
     pub account_id: &'a str,
     pub role_name: &'a str,
+    /// The account's name, when the profile records it (`ssoenv_account_name`, written by
+    /// `configure` and `populate`), for prompts.
+    pub account_name: Option<&'a str>,
     pub region: Option<&'a str>,
     pub access_key_id: &'a str,
     pub secret_access_key: &'a str,
@@ -53,6 +57,11 @@ pub fn activate(a: &Activation) -> EnvChanges {
     changes.set("SSOENV_PROFILE", a.profile);
     changes.set("SSOENV_ACCOUNT_ID", a.account_id);
     changes.set("SSOENV_ROLE_NAME", a.role_name);
+    // Never exported empty; unset so that the previous profile's name does not linger.
+    match a.account_name.filter(|n| !n.is_empty()) {
+        Some(name) => changes.set("SSOENV_ACCOUNT_NAME", name),
+        None => changes.unset("SSOENV_ACCOUNT_NAME"),
+    };
     changes.set("SSOENV_EXPIRES_AT", a.expires_at.to_string());
     for name in UNSET_BY_USE {
         changes.unset(*name);
@@ -67,4 +76,46 @@ pub fn deactivate() -> EnvChanges {
         changes.unset(*name);
     }
     changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn activation(account_name: Option<&str>) -> EnvChanges {
+        activate(&Activation {
+            profile: "p",
+            account_id: "111111111111",
+            role_name: "R",
+            account_name,
+            region: None,
+            access_key_id: "AKIA",
+            secret_access_key: "s",
+            session_token: "t",
+            expires_at: 0,
+        })
+    }
+
+    fn value(changes: &EnvChanges, name: &str) -> Option<Option<String>> {
+        changes
+            .iter()
+            .find(|c| c.name() == name)
+            .map(|c| c.value().map(str::to_string))
+    }
+
+    #[test]
+    fn account_name_is_exported_only_when_known() {
+        let named = activation(Some("dev-account"));
+        assert_eq!(
+            value(&named, "SSOENV_ACCOUNT_NAME"),
+            Some(Some("dev-account".into()))
+        );
+        for unknown in [None, Some("")] {
+            assert_eq!(
+                value(&activation(unknown), "SSOENV_ACCOUNT_NAME"),
+                Some(None)
+            );
+        }
+        assert!(SET_BY_USE.contains(&"SSOENV_ACCOUNT_NAME"));
+    }
 }

@@ -2,15 +2,18 @@
 //! what `main` prints.
 
 use crate::cli::Command;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ui::Ui;
 
 mod completions;
+mod configure;
 mod credential_process;
 mod exec;
+mod init;
 mod list;
 mod login;
 mod logout;
+pub(crate) mod populate;
 mod profile;
 mod status;
 mod unset;
@@ -34,14 +37,10 @@ pub fn run(command: Command, ui: &dyn Ui) -> Result<Outcome> {
         Command::Logout(args) => logout::run(&args, ui),
         Command::Status(args) => status::run(&args, ui),
         Command::CredentialProcess(args) => credential_process::run(&args, ui),
-        Command::Configure(_) => not_yet("configure"),
-        Command::Populate(_) => not_yet("populate"),
-        Command::Init(_) => not_yet("init"),
+        Command::Configure(args) => configure::run(&args, ui),
+        Command::Populate(args) => populate::run(&args, ui),
+        Command::Init(args) => init::run(&args),
     }
-}
-
-fn not_yet(name: &str) -> Result<Outcome> {
-    Err(Error::new(format!("ssoenv {name}"), "not yet implemented"))
 }
 
 /// The shell to print for: `--shell`, else `$SSOENV_SHELL`, else the name of `$SHELL`, else bash.

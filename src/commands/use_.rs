@@ -14,7 +14,14 @@ use crate::ui::Ui;
 
 pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
     let shell = shell_for(args.shell);
-    let name = selected_profile(args.profile.as_deref());
+    let name = match args.profile.as_deref() {
+        // No name and a person at the terminal: a picker on stderr (Ctrl-C exits 130).
+        None if crate::picker::available() => match crate::picker::pick_profile(ui)? {
+            Some(name) => name,
+            None => return Ok(Outcome::Exit(130)),
+        },
+        arg => selected_profile(arg),
+    };
     let (changes, expires_at) = changes_for(
         &name,
         ui,
@@ -58,6 +65,7 @@ pub fn changes_for(
         profile: name,
         account_id: &target.sso.account_id,
         role_name: &target.sso.role_name,
+        account_name: target.profile.account_name.as_deref(),
         region: target.profile.region.as_deref().filter(|r| !r.is_empty()),
         access_key_id: &c.access_key_id,
         secret_access_key: &c.secret_access_key,

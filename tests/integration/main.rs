@@ -15,5 +15,6 @@ mod interop;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
 mod secrets;
+mod shell_integration;
 mod shells;
 mod util;

@@ -1,0 +1,170 @@
+# ssoenv shell integration for bash (4.2 or later). Load it from ~/.bashrc with:
+#
+#   eval "$(ssoenv init bash)"
+#
+# It defines these functions and nothing else; loading it prints nothing and changes no option,
+# variable or prompt:
+#
+#   awsuse [PROFILE] [OPTION]...  make PROFILE's credentials this shell's (log in only if needed);
+#                                 with no PROFILE, pick one from a list (on a terminal);
+#                                 OPTIONs are `ssoenv use`'s (--force-refresh, --no-browser, ...)
+#   awsuse -                      go back to the profile used before
+#   awsuse --unset                remove every variable awsuse set
+#   ssoenv_prompt                 print the active profile and the time its credentials have left
+#                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
+#   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
+#                                 login, logout, status and credential-process
+#
+# Show the profile in the prompt (ssoenv_prompt runs no program):
+#
+#   PS1='${SSOENV_PROFILE:+($(ssoenv_prompt)) }'"$PS1"
+#
+# `ssoenv init bash` prints the completion for ssoenv's own options first (the same as
+# `ssoenv completions bash`), then this file.
+
+# awsuse: nothing is applied unless ssoenv succeeds; its status is awsuse's.
+awsuse() {
+    local _ssoenv_code _ssoenv_from=${SSOENV_PROFILE-}
+    if [[ ${1-} == --unset ]]; then
+        _ssoenv_code=$(command ssoenv unset --shell bash) || return
+    else
+        if [[ ${1-} == - ]]; then
+            if [[ -z ${SSOENV_PREVIOUS_PROFILE-} ]]; then
+                printf '%s\n' 'awsuse: no previous profile' >&2
+                return 1
+            fi
+            shift
+            set -- "$SSOENV_PREVIOUS_PROFILE" "$@"
+        fi
+        _ssoenv_code=$(command ssoenv use --shell bash "$@") || return
+    fi
+    eval "$_ssoenv_code" || return
+    # Remembered for `awsuse -` in this shell only (not exported).
+    if [[ -n $_ssoenv_from && $_ssoenv_from != "${SSOENV_PROFILE-}" ]]; then
+        SSOENV_PREVIOUS_PROFILE=$_ssoenv_from
+    fi
+    return 0
+}
+
+# ssoenv_prompt: computed from SSOENV_PROFILE and SSOENV_EXPIRES_AT (epoch seconds) with bash
+# builtins only, so a prompt can call it every time at no cost.
+ssoenv_prompt() {
+    [[ -n ${SSOENV_PROFILE-} ]] || return 0
+    local _ssoenv_now _ssoenv_left
+    case ${SSOENV_EXPIRES_AT-} in
+    '' | *[!0-9]*)
+        # Digits only: anything else would be evaluated as code by $(( )).
+        printf '%s' "$SSOENV_PROFILE"
+        return 0
+        ;;
+    esac
+    if [[ -n ${EPOCHSECONDS-} ]]; then
+        _ssoenv_now=$EPOCHSECONDS
+    else
+        printf -v _ssoenv_now '%(%s)T' -1
+    fi
+    _ssoenv_left=$((10#$SSOENV_EXPIRES_AT - _ssoenv_now))
+    if ((_ssoenv_left <= 0)); then
+        printf '%s expired' "$SSOENV_PROFILE"
+    elif ((_ssoenv_left < 3600)); then
+        printf '%s %dm' "$SSOENV_PROFILE" $((_ssoenv_left / 60))
+    else
+        printf '%s %dh%02dm' "$SSOENV_PROFILE" $((_ssoenv_left / 3600)) $((_ssoenv_left % 3600 / 60))
+    fi
+}
+
+# Adds to COMPREPLY the profile names that start with $1, the word as typed (plain, with
+# backslashes, or after an opening quote), each written so that it stays one word.
+# Built for thousands of profiles: one read of the list, and builtins that take the whole list
+# at once (mapfile from a pipe would read it a byte per system call).
+_ssoenv_profiles() {
+    local typed=${1-} prefix='' quoted=0 list name i
+    local -a names matches
+    case $typed in
+    \'* | \"*)
+        quoted=1
+        prefix=${typed:1}
+        ;;
+    *)
+        for ((i = 0; i < ${#typed}; i++)); do
+            [[ ${typed:i:1} == \\ ]] && i=$((i + 1))
+            prefix+=${typed:i:1}
+        done
+        ;;
+    esac
+    list=$(command ssoenv list --names 2>/dev/null) || return 0
+    [[ -n $list ]] || return 0
+    mapfile -t names <<<"$list"
+    for name in "${names[@]}"; do
+        [[ $name == "$prefix"* ]] && matches+=("$name")
+    done
+    ((${#matches[@]})) || return 0
+    if ((quoted)); then
+        COMPREPLY+=("${matches[@]}")
+    else
+        printf -v list '%q\n' "${matches[@]}"
+        mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY <<<"${list%$'\n'}"
+    fi
+}
+
+# Whether the word being completed in COMP_WORDS is where a profile name goes: the first
+# argument after ssoenv's subcommand (or awsuse) that is neither an option nor an option's value.
+_ssoenv_wants_profile() {
+    local sub='' word value=0 i
+    [[ ${COMP_WORDS[COMP_CWORD]-} == -* ]] && return 1
+    [[ ${COMP_WORDS[0]-} == awsuse ]] && sub=use
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        word=${COMP_WORDS[i]}
+        if [[ -z $sub ]]; then
+            [[ $word == -* ]] || sub=$word
+            continue
+        fi
+        if ((value)); then
+            # `--shell=bash` arrives as three words: --shell, =, bash.
+            [[ $word == = ]] || value=0
+            continue
+        fi
+        case $word in
+        --) return 1 ;;
+        -s | --shell | --sso-session) value=1 ;;
+        -*) ;;
+        *) return 1 ;;
+        esac
+    done
+    ((value)) && return 1
+    case $sub in
+    use | exec | login | logout | status | credential-process) return 0 ;;
+    esac
+    return 1
+}
+
+_ssoenv_awsuse() {
+    local cur=${COMP_WORDS[COMP_CWORD]-} word
+    COMPREPLY=()
+    if [[ $cur == -* ]]; then
+        for word in - --unset --force-refresh --no-browser --use-device-code; do
+            [[ $word == "$cur"* ]] && COMPREPLY+=("$word")
+        done
+    elif _ssoenv_wants_profile; then
+        _ssoenv_profiles "$cur"
+    fi
+    return 0
+}
+
+# ssoenv's own completion (subcommands, options) comes from `_ssoenv`, generated by clap; this
+# adds profile names where they go.
+_ssoenv_complete() {
+    if _ssoenv_wants_profile; then
+        COMPREPLY=()
+        # No file names when no profile matches.
+        compopt +o default +o bashdefault 2>/dev/null
+        _ssoenv_profiles "${COMP_WORDS[COMP_CWORD]-}"
+        return 0
+    fi
+    if declare -F _ssoenv >/dev/null; then
+        _ssoenv "$@"
+    fi
+}
+
+complete -F _ssoenv_awsuse awsuse
+complete -F _ssoenv_complete -o bashdefault -o default ssoenv

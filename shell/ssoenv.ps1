@@ -1,0 +1,117 @@
+# ssoenv shell integration for PowerShell (7, and Windows PowerShell 5.1). Load it from $PROFILE
+# with:
+#
+#   ssoenv init powershell | Out-String | Invoke-Expression
+#
+# It defines these functions and nothing else; loading it prints nothing and changes no
+# variable or prompt:
+#
+#   awsuse [PROFILE] [OPTION]...  make PROFILE's credentials this session's (log in only if
+#                                 needed); with no PROFILE, pick one from a list (on a console);
+#                                 OPTIONs are `ssoenv use`'s (--force-refresh, --no-browser, ...)
+#   awsuse -                      go back to the profile used before
+#   awsuse --unset                remove every variable awsuse set
+#   ssoenv_prompt                 return the active profile and the time its credentials have left
+#                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
+#   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
+#                                 login, logout, status and credential-process
+#
+# When ssoenv fails, awsuse applies nothing and leaves ssoenv's status in $LASTEXITCODE.
+#
+# Show the profile in the prompt:
+#
+#   function prompt { $p = ssoenv_prompt; "$(if ($p) { "($p) " })PS $($PWD.Path)$('>' * ($nestedPromptLevel + 1)) " }
+#
+# `ssoenv init powershell` prints the completion for ssoenv's own options first (the same as
+# `ssoenv completions powershell`, as the function _ssoenv_clap_complete), then this file.
+
+function awsuse {
+    param([string] $Name)
+    $arguments = @()
+    if ($PSBoundParameters.ContainsKey('Name')) { $arguments += $Name }
+    $arguments += @($args)
+    $from = $Env:SSOENV_PROFILE
+    if ($arguments.Count -gt 0 -and $arguments[0] -cin @('--unset', '-unset')) {
+        $code = & ssoenv unset --shell powershell
+    } else {
+        if ($arguments.Count -gt 0 -and $arguments[0] -ceq '-') {
+            if (-not $global:SSOENV_PREVIOUS_PROFILE) {
+                [Console]::Error.WriteLine('awsuse: no previous profile')
+                $global:LASTEXITCODE = 1
+                return
+            }
+            $arguments = @($global:SSOENV_PREVIOUS_PROFILE) + @($arguments | Select-Object -Skip 1)
+        }
+        $code = & ssoenv use @arguments --shell powershell
+    }
+    # Nothing is applied unless ssoenv succeeded.
+    if ($LASTEXITCODE -ne 0) { return }
+    if ($code) { Invoke-Expression (@($code) -join "`n") }
+    # Remembered for `awsuse -` in this session only (not an environment variable).
+    if ($from -and $from -cne $Env:SSOENV_PROFILE) { $global:SSOENV_PREVIOUS_PROFILE = $from }
+}
+
+function ssoenv_prompt {
+    $name = $Env:SSOENV_PROFILE
+    if (-not $name) { return }
+    [long] $expires = 0
+    if (-not [long]::TryParse("$Env:SSOENV_EXPIRES_AT", [ref] $expires)) { return $name }
+    $left = $expires - [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+    if ($left -le 0) { return "$name expired" }
+    if ($left -lt 3600) { return '{0} {1}m' -f $name, [math]::Floor($left / 60) }
+    return '{0} {1}h{2:00}m' -f $name, [math]::Floor($left / 3600), [math]::Floor(($left % 3600) / 60)
+}
+
+# The profile names that start with what was typed, quoted when they need it.
+function _ssoenv_profiles {
+    param([string] $WordToComplete)
+    $typed = "$WordToComplete" -replace '^[''"]', ''
+    foreach ($name in @(& ssoenv list --names 2>$null)) {
+        if (-not "$name".StartsWith($typed, [System.StringComparison]::OrdinalIgnoreCase)) { continue }
+        $text = $name
+        if ($name -match '[\s''"`$&|;,(){}\[\]@#<>\u2018-\u201B]') {
+            $text = "'" + ($name -replace '([''\u2018-\u201B])', '$1$1') + "'"
+        }
+        [System.Management.Automation.CompletionResult]::new(
+            $text, $name, [System.Management.Automation.CompletionResultType]::ParameterValue, $name)
+    }
+}
+
+# Whether a profile name goes after $Words (the command line up to the word being completed,
+# ssoenv first): the first argument after the subcommand that is neither an option nor a value.
+function _ssoenv_wants_profile {
+    param([string[]] $Words, [string] $WordToComplete)
+    if ("$WordToComplete".StartsWith('-')) { return $false }
+    $sub = ''
+    $value = $false
+    for ($i = 1; $i -lt $Words.Count; $i++) {
+        $word = "$($Words[$i])"
+        if (-not $sub) {
+            if (-not $word.StartsWith('-')) { $sub = $word }
+            continue
+        }
+        if ($value) { $value = $false; continue }
+        if ($word -ceq '--') { return $false }
+        if ($word -cin @('-s', '--shell', '--sso-session')) { $value = $true; continue }
+        if ($word.StartsWith('-')) { continue }
+        return $false
+    }
+    return (-not $value) -and ($sub -cin @('use', 'exec', 'login', 'logout', 'status', 'credential-process'))
+}
+
+Register-ArgumentCompleter -CommandName awsuse -ParameterName Name -ScriptBlock {
+    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+    _ssoenv_profiles $wordToComplete
+}
+
+Register-ArgumentCompleter -Native -CommandName ssoenv -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    $before = @($commandAst.CommandElements |
+            Where-Object { $_.Extent.EndOffset -lt $cursorPosition } |
+            ForEach-Object { $_.Extent.Text })
+    if (_ssoenv_wants_profile $before $wordToComplete) {
+        _ssoenv_profiles $wordToComplete
+    } elseif (Get-Command _ssoenv_clap_complete -CommandType Function -ErrorAction Ignore) {
+        _ssoenv_clap_complete $wordToComplete $commandAst $cursorPosition
+    }
+}

@@ -1,0 +1,749 @@
+//! `ssoenv configure`: `aws configure sso`, one profile at a time. Every answer comes from its
+//! flag, else from a prompt on the terminal (inquire draws on stderr; stdout stays empty), else,
+//! with no terminal, the command stops with a usage error naming the flag. It signs in, lists the
+//! accounts (a fuzzy picker: organisations have hundreds) and the chosen account's roles, and
+//! adds an `[sso-session]` (when new) and a `[profile]` to the config file without touching
+//! anything else in it.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::io::IsTerminal;
+
+use inquire::validator::Validation;
+use inquire::{InquireError, Select, Text};
+
+use super::populate::{self, ACCOUNT_NAME_KEY, Pace};
+use super::{Outcome, policy};
+use crate::auth::Engine;
+use crate::cache::CacheDirs;
+use crate::cli::ConfigureArgs;
+use crate::config::{Config, Paths, SsoSession};
+use crate::config_edit::{self, ConfigFile, SectionName};
+use crate::error::{Error, Result};
+use crate::sso::endpoint::{self, ConfiguredEndpoints};
+use crate::sso::portal::{self, Account};
+use crate::ui::Ui;
+
+const SCOPES: &str = "sso:account:access";
+const OUTPUTS: [&str; 5] = ["json", "text", "table", "yaml", "yaml-stream"];
+
+pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
+    let ask = Ask {
+        terminal: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+    };
+    let paths = Paths::from_env()?;
+    let config = Config::load(paths.clone())?;
+    let file = ConfigFile::read(&paths.config)?;
+    if let Some(region) = &args.region {
+        populate::check_region("--region", region)?;
+    }
+    // A name given as a flag is checked before anyone signs in.
+    let taken = Taken::new(&config, &file.text);
+    if let Some(name) = &args.profile {
+        check_profile_name("--profile", name)?;
+        taken.check(name, args.force, &paths)?;
+    }
+    let (session, new_session) = choose_session(args, &config, &ask, ui)?;
+    let endpoints = endpoint::resolve(&session.region, &ConfiguredEndpoints::default())?;
+    let session_name = session.name.clone().unwrap_or_default();
+
+    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    let pace = Pace::new(10);
+    let (token, accounts) = populate::accounts_signed_in(
+        &engine,
+        &session,
+        &endpoints,
+        &policy(&args.login, false),
+        &pace,
+    )?;
+    let account = choose_account(args, accounts, &ask, ui)?;
+    let roles = populate::paced(&pace, || {
+        portal::list_account_roles(
+            engine.http(),
+            &endpoints.portal,
+            &token.access_token,
+            &account.account_id,
+        )
+    })
+    .map_err(|err| {
+        populate::api_error(
+            &session,
+            &format!("ListAccountRoles for account {}", account.account_id),
+            err,
+        )
+    })?;
+    let role = choose_role(args, &account, roles, &ask, ui)?;
+
+    let region = match &args.region {
+        Some(region) => Some(region.clone()),
+        None if ask.terminal => ask.region(&session.region)?,
+        None => None,
+    };
+    let output = match &args.output {
+        Some(output) => Some(output.clone()),
+        None if ask.terminal => ask.output()?,
+        None => None,
+    };
+    let account_name = config_edit::one_line_value(&account.account_name);
+    let suggested = suggest_name(&account_name, &account.account_id, &role);
+    let name = match &args.profile {
+        Some(name) => name.clone(),
+        None if ask.terminal => ask.profile_name(&suggested, &taken, args.force)?,
+        None => {
+            taken.check(&suggested, args.force, &paths).map_err(|err| {
+                err.with_hint(format!(
+                    "name the profile with --profile (e.g. --profile {}), or replace it with \
+                     --force",
+                    free_suggestion(&suggested, &taken)
+                ))
+            })?;
+            suggested
+        }
+    };
+
+    // Read again: the login may have taken minutes, and the edit applies to what is there now.
+    let file = ConfigFile::read(&paths.config)?;
+    let mut text = file.text.clone();
+    if new_session
+        && config_edit::find_section(&text, &SectionName::SsoSession(session_name.clone()))
+            .is_none()
+    {
+        text = config_edit::append(
+            &text,
+            &[
+                format!("[sso-session {session_name}]"),
+                format!("sso_start_url = {}", session.start_url),
+                format!("sso_region = {}", session.region),
+                format!("sso_registration_scopes = {SCOPES}"),
+            ],
+        );
+    }
+    let mut lines = vec![
+        config_edit::profile_header(&name),
+        format!("sso_session = {session_name}"),
+        format!(
+            "sso_account_id = {}",
+            config_edit::one_line_value(&account.account_id)
+        ),
+        format!("sso_role_name = {}", config_edit::one_line_value(&role)),
+    ];
+    if let Some(region) = &region {
+        lines.push(format!("region = {region}"));
+    }
+    if let Some(output) = &output {
+        lines.push(format!("output = {output}"));
+    }
+    if !account_name.is_empty() {
+        lines.push(format!("{ACCOUNT_NAME_KEY} = {account_name}"));
+    }
+    let replaced = match config_edit::find_section(&text, &SectionName::Profile(name.clone())) {
+        Some(range) => {
+            Taken::new(&config, &text).check(&name, args.force, &paths)?;
+            text = config_edit::replace(&text, range, &lines);
+            true
+        }
+        None => {
+            text = config_edit::append(&text, &lines);
+            false
+        }
+    };
+    file.write(&text)?;
+    let where_ = paths.config.display();
+    let where_ = if replaced {
+        format!("in {where_}")
+    } else {
+        format!("to {where_}")
+    };
+    if new_session {
+        ui.say(&format!(
+            "added [sso-session {session_name}] to {}",
+            paths.config.display()
+        ));
+    }
+    ui.say(&format!(
+        "{} [profile {name}] {where_}: role {role} in account {} ({})",
+        if replaced { "replaced" } else { "added" },
+        account.account_id,
+        if account_name.is_empty() {
+            "no name"
+        } else {
+            &account_name
+        },
+    ));
+    if taken.in_credentials_only(&name) {
+        ui.warn(&format!(
+            "{} also has a [{name}] profile; the AWS CLI merges its keys over this one",
+            paths.credentials.display()
+        ));
+    }
+    ui.say(&format!(
+        "use it: eval \"$(ssoenv use {name})\"  (or `awsuse {name}` with the shell integration)"
+    ));
+    Ok(Outcome::Print(String::new()))
+}
+
+/// `{account_name}-{role_name}`, sanitised; the account id when the name leaves nothing.
+fn suggest_name(account_name: &str, account_id: &str, role: &str) -> String {
+    let name = config_edit::sanitize_name(&format!("{account_name}-{role}"));
+    let bare_role = config_edit::sanitize_name(role);
+    if name.is_empty() || name == bare_role {
+        config_edit::sanitize_name(&format!("{account_id}-{role}"))
+    } else {
+        name
+    }
+}
+
+fn free_suggestion(base: &str, taken: &Taken) -> String {
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|n| !taken.profiles.contains(n))
+        .unwrap_or_default()
+}
+
+/// The existing sso-session named by the flags or chosen at the prompt, or a new one (true).
+fn choose_session(
+    args: &ConfigureArgs,
+    config: &Config,
+    ask: &Ask,
+    ui: &dyn Ui,
+) -> Result<(SsoSession, bool)> {
+    if let Some(url) = &args.start_url {
+        check_start_url(url)?;
+    }
+    if let Some(region) = &args.sso_region {
+        populate::check_region("--sso-region", region)?;
+    }
+    let name = match &args.sso_session {
+        Some(name) => {
+            check_session_name(name)?;
+            name.clone()
+        }
+        None => {
+            // An existing session with that start URL is the one meant.
+            let matching: Vec<&String> = match &args.start_url {
+                Some(url) => {
+                    let mut m: Vec<&String> = config
+                        .sso_sessions
+                        .iter()
+                        .filter(|(_, s)| s.get("sso_start_url").is_some_and(|u| same_url(u, url)))
+                        .map(|(n, _)| n)
+                        .collect();
+                    m.sort();
+                    m
+                }
+                None => Vec::new(),
+            };
+            if let [one] = matching.as_slice() {
+                ui.say(&format!(
+                    "using [sso-session {one}], which has that start URL"
+                ));
+                (*one).clone()
+            } else if ask.terminal {
+                ask.session_name(config, args.start_url.as_deref())?
+            } else {
+                return Err(missing("--sso-session", "the sso-session to use or create"));
+            }
+        }
+    };
+    if config.sso_sessions.contains_key(&name) {
+        let session = config.sso_session(&name)?;
+        if let Some(url) = &args.start_url
+            && !same_url(url, &session.start_url)
+        {
+            return Err(Error::usage(
+                "--start-url",
+                format!(
+                    "[sso-session {name}] already has sso_start_url = {}",
+                    session.start_url
+                ),
+            )
+            .with_hint("leave out --start-url, or give another --sso-session name to create one"));
+        }
+        if let Some(region) = &args.sso_region
+            && *region != session.region
+        {
+            return Err(Error::usage(
+                "--sso-region",
+                format!(
+                    "[sso-session {name}] already has sso_region = {}",
+                    session.region
+                ),
+            )
+            .with_hint(
+                "leave out --sso-region, or give another --sso-session name to create one",
+            ));
+        }
+        return Ok((session, false));
+    }
+    let start_url = match &args.start_url {
+        Some(url) => url.clone(),
+        None if ask.terminal => ask.start_url()?,
+        None => return Err(missing("--start-url", "the new sso-session's start URL")),
+    };
+    let region = match &args.sso_region {
+        Some(region) => region.clone(),
+        None if ask.terminal => ask.sso_region()?,
+        None => return Err(missing("--sso-region", "the new sso-session's region")),
+    };
+    Ok((
+        SsoSession {
+            name: Some(name),
+            start_url,
+            region,
+            registration_scopes: Some(vec![SCOPES.to_string()]),
+        },
+        true,
+    ))
+}
+
+fn choose_account(
+    args: &ConfigureArgs,
+    mut accounts: Vec<Account>,
+    ask: &Ask,
+    ui: &dyn Ui,
+) -> Result<Account> {
+    if let Some(id) = &args.account_id {
+        return match accounts.iter().position(|a| a.account_id == *id) {
+            Some(i) => Ok(accounts.swap_remove(i)),
+            None => Err(Error::new(
+                format!("account {id}"),
+                format!(
+                    "is not among the {} accounts this sign-in can reach",
+                    accounts.len()
+                ),
+            )
+            .with_hint("`ssoenv populate --dry-run` lists every account and role you can reach")),
+        };
+    }
+    match accounts.len() {
+        0 => Err(Error::new(
+            "ListAccounts",
+            "this sign-in reaches no account (no permission set is assigned to you)",
+        )
+        .with_hint("ask your administrator to assign you to an account")),
+        1 => {
+            let account = accounts.remove(0);
+            ui.say(&format!(
+                "the only account you can reach: {}",
+                AccountChoice(&account)
+            ));
+            Ok(account)
+        }
+        n if ask.terminal => {
+            accounts.sort_by(|a, b| {
+                (a.account_name.to_lowercase(), &a.account_id)
+                    .cmp(&(b.account_name.to_lowercase(), &b.account_id))
+            });
+            let choices: Vec<AccountChoice> = accounts.iter().map(AccountChoice).collect();
+            let message = format!("Account ({n}; type to filter)");
+            let picked = Select::new(&message, choices)
+                .with_page_size(12)
+                .prompt()
+                .map_err(prompt_error)?
+                .0
+                .account_id
+                .clone();
+            let i = accounts
+                .iter()
+                .position(|a| a.account_id == picked)
+                .unwrap_or(0);
+            Ok(accounts.swap_remove(i))
+        }
+        n => Err(missing(
+            "--account-id",
+            &format!("you can reach {n} accounts"),
+        )),
+    }
+}
+
+fn choose_role(
+    args: &ConfigureArgs,
+    account: &Account,
+    mut roles: Vec<String>,
+    ask: &Ask,
+    ui: &dyn Ui,
+) -> Result<String> {
+    if let Some(role) = &args.role_name {
+        return if roles.contains(role) {
+            Ok(role.clone())
+        } else {
+            Err(Error::new(
+                format!("role {role}"),
+                format!(
+                    "is not assigned to you in account {} (you have: {})",
+                    account.account_id,
+                    if roles.is_empty() {
+                        "none".to_string()
+                    } else {
+                        roles.join(", ")
+                    }
+                ),
+            ))
+        };
+    }
+    roles.sort();
+    roles.dedup();
+    match roles.len() {
+        0 => Err(Error::new(
+            format!("account {}", account.account_id),
+            "no role in it is assigned to you",
+        )),
+        1 => {
+            let role = roles.remove(0);
+            ui.say(&format!("the only role you have there: {role}"));
+            Ok(role)
+        }
+        n if ask.terminal => Select::new(&format!("Role ({n})"), roles)
+            .with_page_size(12)
+            .prompt()
+            .map_err(prompt_error),
+        n => Err(missing(
+            "--role-name",
+            &format!(
+                "you have {n} roles in account {}: {}",
+                account.account_id,
+                roles.join(", ")
+            ),
+        )),
+    }
+}
+
+/// How the picker shows an account: `name (id) email`.
+struct AccountChoice<'a>(&'a Account);
+
+impl fmt::Display for AccountChoice<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        let clean = |s: &str| config_edit::one_line_value(s);
+        write!(f, "{} ({})", clean(&a.account_name), clean(&a.account_id))?;
+        if !a.email_address.is_empty() {
+            write!(f, " {}", clean(&a.email_address))?;
+        }
+        Ok(())
+    }
+}
+
+/// Profile names in use: in the config file (and where), in the credentials file.
+struct Taken {
+    profiles: HashSet<String>,
+    /// Profiles inside an ssoenv populate block, with the block's sso-session.
+    populated: Vec<(String, String)>,
+    in_config_file: HashSet<String>,
+}
+
+impl Taken {
+    fn new(config: &Config, text: &str) -> Taken {
+        let sections = config_edit::sections(text);
+        let mut populated = Vec::new();
+        for session in config.sso_sessions.keys() {
+            let Ok(Some(block)) = config_edit::find_block(
+                text,
+                &populate::begin_marker(session),
+                &populate::end_marker(session),
+            ) else {
+                continue;
+            };
+            for (name, range) in &sections {
+                if let SectionName::Profile(p) = name
+                    && block.range.contains(&range.start)
+                {
+                    populated.push((p.clone(), session.clone()));
+                }
+            }
+        }
+        let in_config_file = sections
+            .into_iter()
+            .filter_map(|(name, _)| match name {
+                SectionName::Profile(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        Taken {
+            profiles: config.profile_names().map(str::to_string).collect(),
+            populated,
+            in_config_file,
+        }
+    }
+
+    fn in_credentials_only(&self, name: &str) -> bool {
+        self.profiles.contains(name) && !self.in_config_file.contains(name)
+    }
+
+    /// Why `name` cannot be written, if it cannot.
+    fn refusal(&self, name: &str, force: bool) -> Option<(String, Option<String>)> {
+        if let Some((_, session)) = self.populated.iter().find(|(p, _)| p == name) {
+            return Some((
+                format!(
+                    "is written by `ssoenv populate` for sso-session {session}; a change there \
+                     would be undone by its next run"
+                ),
+                None,
+            ));
+        }
+        if self.profiles.contains(name) && !force {
+            return Some((
+                "exists already".into(),
+                Some(format!(
+                    "choose another name (e.g. --profile {}), or replace it with --force",
+                    free_suggestion(name, self)
+                )),
+            ));
+        }
+        None
+    }
+
+    fn check(&self, name: &str, force: bool, paths: &Paths) -> Result<()> {
+        match self.refusal(name, force) {
+            None => Ok(()),
+            Some((why, hint)) => {
+                let err = Error::new(
+                    format!("profile \"{name}\""),
+                    format!("{why} ({})", paths.config.display()),
+                );
+                Err(match hint {
+                    Some(hint) => err.with_hint(hint),
+                    None => err.with_hint("choose another name with --profile"),
+                })
+            }
+        }
+    }
+}
+
+fn missing(flag: &str, what: &str) -> Error {
+    Error::usage(
+        flag,
+        format!("needed ({what}), and there is no terminal to ask on"),
+    )
+    .with_hint(format!(
+        "give {flag} (see `ssoenv configure --help`), or run ssoenv configure in a terminal"
+    ))
+}
+
+fn prompt_error(err: InquireError) -> Error {
+    match err {
+        InquireError::OperationCanceled | InquireError::OperationInterrupted => {
+            Error::new("configure", "cancelled; nothing was written")
+        }
+        other => Error::new("terminal", other.to_string()),
+    }
+}
+
+/// The characters a name in a section header may hold and still read back the same.
+fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("is empty")
+    } else if name
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "[]\"'\\#;".contains(c))
+    {
+        Some("may not hold spaces, quotes, brackets, backslashes, # or ;")
+    } else {
+        None
+    }
+}
+
+fn check_profile_name(flag: &str, name: &str) -> Result<()> {
+    match name_problem(name) {
+        None => Ok(()),
+        Some(why) => Err(Error::usage(flag, format!("{name:?} {why}"))),
+    }
+}
+
+fn check_session_name(name: &str) -> Result<()> {
+    check_profile_name("--sso-session", name)
+}
+
+fn check_start_url(url: &str) -> Result<()> {
+    if url_problem(url).is_none() {
+        Ok(())
+    } else {
+        Err(
+            Error::usage("--start-url", format!("{url:?} is not an https:// URL")).with_hint(
+                "the AWS access portal URL, e.g. https://d-1234567890.awsapps.com/start",
+            ),
+        )
+    }
+}
+
+fn url_problem(url: &str) -> Option<&'static str> {
+    let ok = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() > "https://".len()
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    (!ok).then_some("an https:// URL, e.g. https://d-1234567890.awsapps.com/start")
+}
+
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// The prompts, on the terminal (stderr).
+struct Ask {
+    terminal: bool,
+}
+
+impl Ask {
+    fn session_name(&self, config: &Config, start_url: Option<&str>) -> Result<String> {
+        const NEW: &str = "a new sso-session…";
+        let mut existing: Vec<String> = config.sso_sessions.keys().cloned().collect();
+        existing.sort();
+        if !existing.is_empty() {
+            let mut options: Vec<String> = existing
+                .iter()
+                .map(|name| {
+                    let url = config.sso_sessions[name]
+                        .get("sso_start_url")
+                        .unwrap_or_default();
+                    format!("{name}  {url}")
+                })
+                .collect();
+            options.push(NEW.into());
+            let picked = Select::new("SSO session", options.clone())
+                .prompt()
+                .map_err(prompt_error)?;
+            if let Some(i) = options.iter().position(|o| *o == picked)
+                && i < existing.len()
+            {
+                return Ok(existing[i].clone());
+            }
+        }
+        let default = start_url
+            .and_then(|u| u.split("://").nth(1))
+            .and_then(|rest| rest.split(['.', '/']).next())
+            .filter(|s| name_problem(s).is_none())
+            .unwrap_or("default")
+            .to_string();
+        let known: HashSet<String> = existing.into_iter().collect();
+        Text::new("New sso-session name")
+            .with_default(&default)
+            .with_validator(move |s: &str| {
+                Ok(match name_problem(s) {
+                    Some(why) => Validation::Invalid(format!("the name {why}").into()),
+                    None if known.contains(s) => {
+                        Validation::Invalid("that sso-session exists".into())
+                    }
+                    None => Validation::Valid,
+                })
+            })
+            .prompt()
+            .map_err(prompt_error)
+    }
+
+    fn start_url(&self) -> Result<String> {
+        Text::new("SSO start URL")
+            .with_placeholder("https://d-1234567890.awsapps.com/start")
+            .with_validator(|s: &str| {
+                Ok(match url_problem(s) {
+                    Some(why) => Validation::Invalid(format!("expected {why}").into()),
+                    None => Validation::Valid,
+                })
+            })
+            .prompt()
+            .map(|s| s.trim().to_string())
+            .map_err(prompt_error)
+    }
+
+    fn sso_region(&self) -> Result<String> {
+        Text::new("SSO region (where IAM Identity Center runs)")
+            .with_default("us-east-1")
+            .with_validator(region_validator)
+            .prompt()
+            .map_err(prompt_error)
+    }
+
+    fn region(&self, suggested: &str) -> Result<Option<String>> {
+        let answer = Text::new("Default region for the profile")
+            .with_default(suggested)
+            .with_help_message("`none` writes no region")
+            .with_validator(|s: &str| {
+                if s.trim() == "none" {
+                    Ok(Validation::Valid)
+                } else {
+                    region_validator(s)
+                }
+            })
+            .prompt()
+            .map_err(prompt_error)?;
+        let answer = answer.trim();
+        Ok((answer != "none").then(|| answer.to_string()))
+    }
+
+    fn output(&self) -> Result<Option<String>> {
+        let mut options: Vec<&str> = OUTPUTS.to_vec();
+        options.push("none");
+        let picked = Select::new("Default output format", options)
+            .prompt()
+            .map_err(prompt_error)?;
+        Ok((picked != "none").then(|| picked.to_string()))
+    }
+
+    fn profile_name(&self, suggested: &str, taken: &Taken, force: bool) -> Result<String> {
+        let refusals: Vec<(String, String)> = taken
+            .profiles
+            .iter()
+            .chain(taken.populated.iter().map(|(p, _)| p))
+            .filter_map(|p| taken.refusal(p, force).map(|(why, _)| (p.clone(), why)))
+            .collect();
+        let default = if refusals.iter().any(|(p, _)| p == suggested) {
+            free_suggestion(suggested, taken)
+        } else {
+            suggested.to_string()
+        };
+        Text::new("Profile name")
+            .with_default(&default)
+            .with_validator(move |s: &str| {
+                if let Some(why) = name_problem(s) {
+                    return Ok(Validation::Invalid(format!("the name {why}").into()));
+                }
+                Ok(match refusals.iter().find(|(p, _)| p == s) {
+                    Some((_, why)) => Validation::Invalid(
+                        format!("profile {s} {why}; choose another name (or use --force)").into(),
+                    ),
+                    None => Validation::Valid,
+                })
+            })
+            .prompt()
+            .map_err(prompt_error)
+    }
+}
+
+fn region_validator(s: &str) -> Result<Validation, inquire::CustomUserError> {
+    let s = s.trim();
+    let valid = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    Ok(if valid {
+        Validation::Valid
+    } else {
+        Validation::Invalid("a region name such as eu-west-1".into())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_names_from_account_and_role() {
+        assert_eq!(
+            suggest_name("Dev Account", "111111111111", "AdministratorAccess"),
+            "Dev-Account-AdministratorAccess"
+        );
+        assert_eq!(
+            suggest_name("", "111111111111", "ReadOnly"),
+            "111111111111-ReadOnly"
+        );
+        assert_eq!(suggest_name("ää", "1", "R"), "1-R");
+    }
+
+    #[test]
+    fn names_that_would_not_read_back_are_refused() {
+        assert!(name_problem("dev").is_none());
+        assert!(name_problem("dev.acct_1-Admin@x").is_none());
+        for bad in ["", "a b", "a]", "\"a\"", "a#b", "a;b", "a\tb"] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(url_problem("https://d-1.awsapps.com/start").is_none());
+        assert!(url_problem("d-1.awsapps.com").is_some());
+        assert!(same_url("https://x/start/", "https://x/start"));
+    }
+}

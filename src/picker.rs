@@ -1,0 +1,181 @@
+//! The profile picker: with no profile named and a person at the terminal, `ssoenv use` offers a
+//! fuzzy list of the IAM Identity Center profiles. It is drawn on stderr and reads the keyboard
+//! (inquire's crossterm back end writes to stderr and reads the terminal), so it works inside
+//! `awsuse`, where stdout is captured by the shell, and never puts a byte on stdout.
+
+use std::fmt;
+use std::io::IsTerminal;
+
+use inquire::{InquireError, Select};
+
+use crate::config::{Config, Kind, Paths, selected_profile};
+use crate::error::{Error, Result};
+use crate::ui::Ui;
+
+/// Whether a person can answer a picker: stdin and stderr are terminals. stdout does not matter;
+/// inside `awsuse` it is a pipe.
+pub fn available() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// One line of the list: `name  account/role  region`, the columns aligned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub name: String,
+    pub line: String,
+}
+
+impl fmt::Display for Choice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.line)
+    }
+}
+
+/// The IAM Identity Center profiles of `config`, in config order, as picker lines.
+pub fn choices(config: &Config) -> Vec<Choice> {
+    let rows: Vec<(String, String, String)> = config
+        .profiles()
+        .filter_map(|p| match &p.kind {
+            Kind::Sso(sso) => Some((
+                p.name.clone(),
+                printable(&format!("{}/{}", sso.account_id, sso.role_name)),
+                printable(p.region.as_deref().unwrap_or("-")),
+            )),
+            _ => None,
+        })
+        .collect();
+    let width = |column: fn(&(String, String, String)) -> &String| {
+        rows.iter()
+            .map(|r| column(r).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (name_width, role_width) = (width(|r| &r.0), width(|r| &r.1));
+    rows.into_iter()
+        .map(|(name, role, region)| {
+            let shown = printable(&name);
+            let line = format!("{shown:<name_width$}  {role:<role_width$}  {region}");
+            Choice { name, line }
+        })
+        .collect()
+}
+
+/// Where the cursor starts: the active profile (`$SSOENV_PROFILE`), else the one `use` would
+/// take without a picker (`$AWS_PROFILE`, `$AWS_DEFAULT_PROFILE`, `default`), else the first.
+pub fn starting_cursor(choices: &[Choice], active: Option<&str>, fallback: &str) -> usize {
+    let at = |wanted: &str| choices.iter().position(|c| c.name == wanted);
+    active.and_then(at).or_else(|| at(fallback)).unwrap_or(0)
+}
+
+/// Asks the person for a profile. `Ok(None)`: interrupted with Ctrl-C (already said on the
+/// terminal; `use` then exits with 130, as a shell does for SIGINT). Escape is an error,
+/// "no profile chosen" (exit 1).
+pub fn pick_profile(ui: &dyn Ui) -> Result<Option<String>> {
+    let config = Config::load(Paths::from_env()?)?;
+    let choices = choices(&config);
+    if choices.is_empty() {
+        return Err(Error::new(
+            "profile",
+            format!(
+                "none named, and {} holds no IAM Identity Center profile to pick from",
+                config.paths.config.display()
+            ),
+        )
+        .with_hint("name one (`ssoenv use PROFILE`), or create one with `ssoenv configure`"));
+    }
+    let active = crate::config::non_empty_var("SSOENV_PROFILE");
+    let cursor = starting_cursor(&choices, active.as_deref(), &selected_profile(None));
+    let mut select = Select::new("AWS profile:", choices)
+        .with_starting_cursor(cursor)
+        .with_page_size(12)
+        .with_formatter(&|picked| picked.value.name.clone());
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        select = select.with_render_config(inquire::ui::RenderConfig::empty());
+    }
+    match select.prompt() {
+        Ok(choice) => Ok(Some(choice.name)),
+        Err(InquireError::OperationInterrupted) => {
+            ui.say("no profile chosen (interrupted)");
+            Ok(None)
+        }
+        Err(InquireError::OperationCanceled) => Err(Error::new("profile", "no profile chosen")),
+        Err(InquireError::NotTTY) => Err(Error::new("profile picker", "no terminal to show it on")
+            .with_hint("name a profile: `ssoenv use PROFILE`")),
+        Err(other) => Err(Error::new("profile picker", other.to_string())
+            .with_hint("name a profile: `ssoenv use PROFILE`")),
+    }
+}
+
+/// Config values reach a terminal here: control characters could move the cursor or recolour it.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ini::parse;
+
+    fn config(text: &str) -> Config {
+        let paths = Paths {
+            config: "/nonexistent/config".into(),
+            credentials: "/nonexistent/credentials".into(),
+        };
+        Config::from_sections(paths, parse(text).expect("ini"), Vec::new())
+    }
+
+    const CONFIG: &str = "\
+[sso-session corp]
+sso_start_url = https://example.awsapps.com/start
+sso_region = us-east-1
+
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = AdministratorAccess
+region = eu-west-1
+
+[profile keys]
+aws_access_key_id = AKIAEXAMPLE
+
+[profile \"Prod Read.Only\"]
+sso_session = corp
+sso_account_id = 222222222222
+sso_role_name = ReadOnly
+";
+
+    #[test]
+    fn lists_sso_profiles_aligned_and_skips_the_rest() {
+        let choices = choices(&config(CONFIG));
+        let lines: Vec<&str> = choices.iter().map(|c| c.line.as_str()).collect();
+        assert_eq!(
+            lines,
+            [
+                "dev             111111111111/AdministratorAccess  eu-west-1",
+                "Prod Read.Only  222222222222/ReadOnly             -",
+            ]
+        );
+        assert_eq!(choices[1].name, "Prod Read.Only");
+        assert_eq!(choices[1].to_string(), choices[1].line);
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let choices = choices(&config(
+            "[profile a]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n\
+             sso_account_id = 111111111111\nsso_role_name = R\x1b[31m\nregion = x\x07\n",
+        ));
+        assert_eq!(choices[0].line, "a  111111111111/R?[31m  x?");
+    }
+
+    #[test]
+    fn the_cursor_starts_on_the_active_profile() {
+        let choices = choices(&config(CONFIG));
+        assert_eq!(starting_cursor(&choices, Some("Prod Read.Only"), "dev"), 1);
+        assert_eq!(starting_cursor(&choices, Some("gone"), "Prod Read.Only"), 1);
+        assert_eq!(starting_cursor(&choices, None, "dev"), 0);
+        assert_eq!(starting_cursor(&choices, None, "default"), 0);
+    }
+}

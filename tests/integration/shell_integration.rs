@@ -1,0 +1,1023 @@
+//! The shell integration (`ssoenv init SHELL`) in real shells started without user configuration:
+//! loading is silent and defines only the documented functions; `awsuse` against the mock sets,
+//! switches back and clears; a failing `awsuse` changes nothing; the prompt counts down; profile
+//! names complete (also on 5,000 profiles, quickly); the files pass their shells' linters; and the
+//! picker works on a terminal, driven through tmux.
+//!
+//! A missing program (zsh, fish, shellcheck, tmux...) skips what needs it with a note on stderr,
+//! except under CI, which installs them.
+#![cfg(unix)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::engine::{CONFIG, World};
+use crate::support::MockSso;
+use crate::util::{stderr, stdout};
+
+fn tool(program: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} not found on PATH; CI must install it"
+        );
+        eprintln!("skipped: {program} not found");
+    }
+    found
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sh {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Sh {
+    const ALL: [Sh; 3] = [Sh::Bash, Sh::Zsh, Sh::Fish];
+
+    fn name(self) -> &'static str {
+        match self {
+            Sh::Bash => "bash",
+            Sh::Zsh => "zsh",
+            Sh::Fish => "fish",
+        }
+    }
+
+    /// Flags that keep the user's configuration out.
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            Sh::Bash => &["--noprofile", "--norc"],
+            Sh::Zsh => &["-f"],
+            Sh::Fish => &["--no-config"],
+        }
+    }
+
+    /// The one line a user adds to the start-up file.
+    fn load(self) -> &'static str {
+        match self {
+            Sh::Bash => "eval \"$(ssoenv init bash)\"",
+            Sh::Zsh => "eval \"$(ssoenv init zsh)\"",
+            Sh::Fish => "ssoenv init fish | source",
+        }
+    }
+
+    fn status(self) -> &'static str {
+        match self {
+            Sh::Fish => "$status",
+            _ => "$?",
+        }
+    }
+
+    /// A global, unexported shell variable.
+    fn assign(self, name: &str, value: &str) -> String {
+        let quoted = value.replace('\\', "\\\\").replace('\'', "\\'");
+        match self {
+            Sh::Fish => format!("set -g {name} '{quoted}'"),
+            _ => format!("{name}='{}'", value.replace('\'', r"'\''")),
+        }
+    }
+}
+
+/// The shells found on PATH.
+fn shells() -> Vec<(Sh, PathBuf)> {
+    Sh::ALL
+        .into_iter()
+        .filter_map(|sh| tool(sh.name()).map(|p| (sh, p)))
+        .collect()
+}
+
+fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_ssoenv"))
+        .parent()
+        .expect("the binary's folder")
+        .to_path_buf()
+}
+
+/// The environment a shell gets: the sandbox's (HOME, the mock, the browser), the built binary
+/// first on PATH, and the shell's own state kept inside the sandbox.
+fn environment(w: &World) -> Vec<(String, String)> {
+    let probe = w.sb.cmd(&[]);
+    let mut env: Vec<(String, String)> = probe
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_str()?.to_string(), v?.to_str()?.to_string())))
+        .filter(|(k, _)| k != "PATH")
+        .collect();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(std::iter::once(bin_dir()).chain(std::env::split_paths(&path)))
+        .expect("PATH");
+    let home = w.sb.home();
+    env.extend([
+        ("PATH".into(), path.to_string_lossy().into_owned()),
+        (
+            "XDG_CONFIG_HOME".into(),
+            home.join("xdg/config").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME".into(),
+            home.join("xdg/data").display().to_string(),
+        ),
+        (
+            "XDG_CACHE_HOME".into(),
+            home.join("xdg/cache").display().to_string(),
+        ),
+        ("ZDOTDIR".into(), home.join("zdotdir").display().to_string()),
+        ("LC_ALL".into(), "C.UTF-8".into()),
+    ]);
+    env
+}
+
+/// Runs `script` in a shell without user configuration, in the sandbox's HOME, with `extra`
+/// variables in its environment.
+fn run(w: &World, sh: Sh, program: &Path, script: &str, extra: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(program);
+    command
+        .args(sh.flags())
+        .arg("-c")
+        .arg(script)
+        .env_clear()
+        .envs(environment(w))
+        .env("TERM", "dumb")
+        .current_dir(w.sb.home())
+        .stdin(std::process::Stdio::null());
+    for (k, v) in extra {
+        command.env(k, v);
+    }
+    command.output().expect("start the shell")
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn read(w: &World, name: &str) -> String {
+    std::fs::read_to_string(w.sb.home().join(name))
+        .unwrap_or_else(|e| panic!("{name} was not written: {e}"))
+}
+
+/// An `env -0` dump written by a script, without `_` (which bash sets for each child).
+fn read_env(w: &World, name: &str) -> HashMap<String, String> {
+    read(w, name)
+        .split('\0')
+        .filter_map(|kv| kv.split_once('='))
+        .filter(|(k, _)| *k != "_" && *k != "SHLVL")
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn is_documented_function(name: &str) -> bool {
+    name == "awsuse" || name == "ssoenv_prompt" || name.starts_with("_ssoenv")
+}
+
+/// Names listed one a line in file `a` but not in `b`.
+fn added(w: &World, before: &str, after: &str) -> Vec<String> {
+    let before = read(w, before);
+    let before: Vec<&str> = before.lines().collect();
+    read(w, after)
+        .lines()
+        .filter(|l| !before.contains(l))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn loading_is_silent_and_defines_only_the_documented_functions() {
+    let w = World::new();
+    for (sh, program) in shells() {
+        // Everything a start-up line could change, before and after: functions, variables,
+        // options, aliases, the prompt.
+        let (functions, variables, state) = match sh {
+            Sh::Bash => (
+                "declare -F | cut -d' ' -f3",
+                "compgen -v",
+                "shopt -p; set +o; alias; trap -p; printf '%s|%s|%s\\n' \"$PS1\" \"$PS2\" \"${PROMPT_COMMAND-}\"",
+            ),
+            Sh::Zsh => (
+                "print -l ${(k)functions}",
+                "print -l ${(k)parameters}",
+                "setopt; alias; print -r -- \"$PS1|$RPS1|${precmd_functions-}|${preexec_functions-}\"",
+            ),
+            Sh::Fish => ("functions -a -n", "set -n", "status features; abbr --list"),
+        };
+        for prelude in ["", "autoload -Uz compinit && compinit -u -D"] {
+            if !prelude.is_empty() && sh != Sh::Zsh {
+                continue;
+            }
+            let script = format!(
+                "{prelude}\n{functions} > f1; {variables} > v1; {{ {state}; }} > s1\n\
+                 {load} > load.out 2> load.err\n\
+                 {functions} > f2; {variables} > v2; {{ {state}; }} > s2\n",
+                load = sh.load()
+            );
+            let script = match sh {
+                // fish groups with begin/end.
+                Sh::Fish => script.replace("{ ", "begin; ").replace("; }", "; end"),
+                _ => script,
+            };
+            let out = run(&w, sh, &program, &script, &[]);
+            assert!(out.status.success(), "{sh:?}: {}", describe(&out));
+            assert_eq!(
+                read(&w, "load.out"),
+                "",
+                "{sh:?} {prelude}: loading printed"
+            );
+            assert_eq!(
+                read(&w, "load.err"),
+                "",
+                "{sh:?} {prelude}: loading complained"
+            );
+            let new_functions = added(&w, "f1", "f2");
+            for f in &new_functions {
+                assert!(is_documented_function(f), "{sh:?} {prelude}: defines {f}");
+            }
+            for f in ["awsuse", "ssoenv_prompt"] {
+                assert!(new_functions.iter().any(|n| n == f), "{sh:?}: no {f}");
+            }
+            // The only variables that may appear are the shell's own bookkeeping.
+            let new_variables: Vec<String> = added(&w, "v1", "v2")
+                .into_iter()
+                .filter(|v| {
+                    ![
+                        "_",
+                        "BASH_ARGC",
+                        "BASH_ARGV",
+                        "BASH_LINENO",
+                        "BASH_SOURCE",
+                        "FUNCNAME",
+                        "PIPESTATUS",
+                    ]
+                    .contains(&v.as_str())
+                })
+                .collect();
+            assert!(
+                new_variables.is_empty(),
+                "{sh:?} {prelude}: sets {new_variables:?}"
+            );
+            assert_eq!(
+                read(&w, "s1"),
+                read(&w, "s2"),
+                "{sh:?} {prelude}: options, aliases or prompt changed"
+            );
+        }
+    }
+}
+
+#[test]
+fn zsh_registers_its_completers_only_when_compinit_ran() {
+    let Some(zsh) = tool("zsh") else { return };
+    let w = World::new();
+    let script = "eval \"$(ssoenv init zsh)\"; print -r -- \"${_comps[awsuse]-none}\"\n\
+                  autoload -Uz compinit && compinit -u -D\n\
+                  eval \"$(ssoenv init zsh)\"; print -r -- \"$_comps[awsuse] $_comps[ssoenv]\"";
+    let out = run(&w, Sh::Zsh, &zsh, script, &[]);
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(stdout(&out), "none\n_ssoenv_awsuse _ssoenv_complete\n");
+}
+
+#[test]
+fn awsuse_sets_switches_back_and_clears() {
+    for (sh, program) in shells() {
+        let w = World::new().with_browser();
+        let st = sh.status();
+        let script = format!(
+            "{load}\n\
+             awsuse dev; echo {st} > st1; env -0 > e1; ssoenv_prompt > p1\n\
+             awsuse prod; echo {st} > st2; env -0 > e2; printf '%s' \"$SSOENV_PREVIOUS_PROFILE\" > v2\n\
+             awsuse -; echo {st} > st3; env -0 > e3; printf '%s' \"$SSOENV_PREVIOUS_PROFILE\" > v3\n\
+             awsuse --unset; echo {st} > st4; env -0 > e4; printf '%s' \"$SSOENV_PREVIOUS_PROFILE\" > v4\n\
+             awsuse -; echo {st} > st5; env -0 > e5\n",
+            load = sh.load()
+        );
+        let out = run(&w, sh, &program, &script, &[("AWS_PROFILE", "stale")]);
+        assert!(out.status.success(), "{sh:?}: {}", describe(&out));
+        assert_eq!(stdout(&out), "", "{sh:?}: awsuse printed on stdout");
+        for step in 1..=5 {
+            assert_eq!(
+                read(&w, &format!("st{step}")),
+                "0\n",
+                "{sh:?} step {step}: {}",
+                describe(&out)
+            );
+        }
+        let e1 = read_env(&w, "e1");
+        assert!(
+            e1["AWS_ACCESS_KEY_ID"].starts_with("ASIA"),
+            "{sh:?}: {e1:?}"
+        );
+        assert!(!e1["AWS_SECRET_ACCESS_KEY"].is_empty() && !e1["AWS_SESSION_TOKEN"].is_empty());
+        assert_eq!(e1["SSOENV_PROFILE"], "dev");
+        assert_eq!(e1["AWS_SSO_PROFILE"], "dev");
+        assert_eq!(e1["AWS_REGION"], "eu-west-1");
+        assert!(
+            !e1.contains_key("AWS_PROFILE"),
+            "{sh:?}: AWS_PROFILE survived"
+        );
+        let prompt = read(&w, "p1");
+        assert!(is_countdown(&prompt, "dev"), "{sh:?}: prompt {prompt:?}");
+
+        let e2 = read_env(&w, "e2");
+        assert_eq!(e2["SSOENV_PROFILE"], "prod");
+        assert_eq!(e2["SSOENV_ACCOUNT_ID"], "222222222222");
+        assert_eq!(read(&w, "v2"), "dev");
+        assert!(
+            !e2.contains_key("SSOENV_PREVIOUS_PROFILE"),
+            "{sh:?}: exported"
+        );
+
+        let e3 = read_env(&w, "e3");
+        assert_eq!(e3["SSOENV_PROFILE"], "dev");
+        assert_eq!(e3["SSOENV_ACCOUNT_ID"], "111111111111");
+        assert_eq!(read(&w, "v3"), "prod");
+
+        let e4 = read_env(&w, "e4");
+        for name in ssoenv::env::SET_BY_USE {
+            assert!(!e4.contains_key(*name), "{sh:?}: --unset left {name}");
+        }
+        assert_eq!(read(&w, "v4"), "dev");
+
+        assert_eq!(read_env(&w, "e5")["SSOENV_PROFILE"], "dev");
+    }
+}
+
+/// `dev 42m` or `dev 3h05m`.
+fn is_countdown(text: &str, profile: &str) -> bool {
+    let Some(left) = text.strip_prefix(profile).and_then(|t| t.strip_prefix(' ')) else {
+        return false;
+    };
+    let Some(left) = left.strip_suffix('m') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match left.split_once('h') {
+        Some((h, m)) => digits(h) && m.len() == 2 && digits(m),
+        None => digits(left),
+    }
+}
+
+#[test]
+fn a_failing_awsuse_changes_nothing_and_fails() {
+    for (sh, program) in shells() {
+        // Logins are refused: a profile that exists fails too, after the browser was opened.
+        let w = World::with_mock(MockSso::builder().interval(0).deny_authorize(true).start())
+            .with_browser();
+        let st = sh.status();
+        let script = format!(
+            "{load}\n{previous}\n\
+             env -0 > before\n\
+             awsuse nope; echo {st} > st1; env -0 > after1\n\
+             awsuse dev; echo {st} > st2; env -0 > after2\n\
+             printf '%s' \"$SSOENV_PREVIOUS_PROFILE\" > previous\n",
+            load = sh.load(),
+            previous = sh.assign("SSOENV_PREVIOUS_PROFILE", "older"),
+        );
+        let held = [
+            ("AWS_ACCESS_KEY_ID", "AKIAHELD"),
+            ("AWS_SECRET_ACCESS_KEY", "held-secret"),
+            ("AWS_PROFILE", "held-profile"),
+            ("SSOENV_PROFILE", "held"),
+            ("AWS_REGION", "ap-south-1"),
+        ];
+        let out = run(&w, sh, &program, &script, &held);
+        assert!(out.status.success(), "{sh:?}: {}", describe(&out));
+        assert_eq!(stdout(&out), "", "{sh:?}");
+        assert_eq!(read(&w, "st1"), "1\n", "{sh:?}: {}", describe(&out));
+        assert_eq!(read(&w, "st2"), "1\n", "{sh:?}: {}", describe(&out));
+        let before = read_env(&w, "before");
+        assert_eq!(before["AWS_ACCESS_KEY_ID"], "AKIAHELD");
+        assert_eq!(
+            read_env(&w, "after1"),
+            before,
+            "{sh:?}: awsuse nope changed the environment"
+        );
+        assert_eq!(
+            read_env(&w, "after2"),
+            before,
+            "{sh:?}: a refused login changed the environment"
+        );
+        assert_eq!(read(&w, "previous"), "older");
+        let err = stderr(&out);
+        assert!(err.contains("ssoenv: profile \"nope\""), "{sh:?}: {err}");
+        assert!(err.contains("access_denied"), "{sh:?}: {err}");
+    }
+}
+
+#[test]
+fn awsuse_dash_without_a_previous_profile_fails() {
+    let w = World::new();
+    for (sh, program) in shells() {
+        let script = format!("{}\nawsuse -; echo {} > st\n", sh.load(), sh.status());
+        let out = run(&w, sh, &program, &script, &[]);
+        assert_eq!(read(&w, "st"), "1\n", "{sh:?}: {}", describe(&out));
+        assert_eq!(stderr(&out), "awsuse: no previous profile\n", "{sh:?}");
+    }
+}
+
+#[test]
+fn the_prompt_shows_the_profile_and_counts_down() {
+    let w = World::new();
+    let now = ssoenv::time::now();
+    let cases: [(&str, String, &str); 6] = [
+        ("dev", format!("{}", now + 42 * 60 + 30), "dev 42m"),
+        (
+            "dev",
+            format!("{}", now + 3 * 3600 + 5 * 60 + 30),
+            "dev 3h05m",
+        ),
+        ("Prod.Team", format!("{}", now + 30), "Prod.Team 0m"),
+        ("dev", format!("{}", now - 5), "dev expired"),
+        // Not a number: no arithmetic on it (which could run code), the profile alone.
+        ("dev", "a[$(touch pwned)]".into(), "dev"),
+        ("", format!("{}", now + 600), ""),
+    ];
+    for (sh, program) in shells() {
+        let mut script = format!("{}\n", sh.load());
+        if sh != Sh::Fish {
+            // bash and zsh compute it with builtins: no program can be found from here on.
+            script.push_str("PATH=/nonexistent\n");
+        }
+        for (i, (profile, expires, _)) in cases.iter().enumerate() {
+            script.push_str(&format!(
+                "{}; {}; ssoenv_prompt > prompt{i}\n",
+                sh.assign("SSOENV_PROFILE", profile),
+                sh.assign("SSOENV_EXPIRES_AT", expires),
+            ));
+        }
+        let out = run(&w, sh, &program, &script, &[]);
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{sh:?}: {}",
+            describe(&out)
+        );
+        for (i, (_, _, want)) in cases.iter().enumerate() {
+            assert_eq!(read(&w, &format!("prompt{i}")), *want, "{sh:?} case {i}");
+        }
+        assert!(!w.sb.home().join("pwned").exists(), "{sh:?} ran a value");
+    }
+}
+
+/// CONFIG plus a profile whose name needs quoting, and one that is not SSO.
+fn completion_world() -> World {
+    let w = World::new();
+    let config = format!(
+        "{CONFIG}\n[profile \"My Profile.Name\"]\nsso_session = corp\nsso_account_id = 333333333333\n\
+         sso_role_name = Admin\n\n[profile keys]\naws_access_key_id = AKIAEXAMPLE\n"
+    );
+    w.sb.write_config(&config);
+    w
+}
+
+/// Exactly `want` (in any order); for an empty `want`, no profile name (where none goes, the
+/// shell's other completion, options or files, may answer).
+fn check_answer(case: &str, got: &[&str], want: &[&str]) {
+    if want.is_empty() {
+        let names = [
+            "dev",
+            "prod",
+            "legacy",
+            "keys",
+            "My Profile.Name",
+            "My\\ Profile.Name",
+        ];
+        let offered: Vec<&&str> = got.iter().filter(|g| names.contains(g)).collect();
+        assert!(offered.is_empty(), "{case}: offered {offered:?}");
+        return;
+    }
+    let mut got = got.to_vec();
+    let mut want = want.to_vec();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want, "{case}");
+}
+
+#[test]
+fn bash_completes_profile_names_where_they_go() {
+    let Some(bash) = tool("bash") else { return };
+    let w = completion_world();
+    // Calls the completer registered for the command, as bash does on TAB.
+    let driver = r#"
+t() {
+    local f
+    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
+    f=$(complete -p "$1" | sed -E 's/.*-F ([^ ]+).*/\1/')
+    "$f" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    printf '%s\n' "${COMPREPLY[@]}" '@@'
+}
+"#;
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["awsuse", ""],
+            &["dev", "prod", "legacy", "My\\ Profile.Name", "keys"],
+        ),
+        (&["awsuse", "d"], &["dev"]),
+        (&["awsuse", "My"], &["My\\ Profile.Name"]),
+        (&["awsuse", "My\\ P"], &["My\\ Profile.Name"]),
+        (&["awsuse", "'My P"], &["My Profile.Name"]),
+        (&["awsuse", "--force-refresh", "p"], &["prod"]),
+        (&["awsuse", "dev", ""], &[]),
+        (&["awsuse", "--un"], &["--unset"]),
+        (&["ssoenv", "use", "p"], &["prod"]),
+        (&["ssoenv", "exec", "l"], &["legacy"]),
+        (&["ssoenv", "login", "d"], &["dev"]),
+        (&["ssoenv", "use", "-s", "bash", "d"], &["dev"]),
+        (&["ssoenv", "use", "--shell", "=", "bash", "d"], &["dev"]),
+        (&["ssoenv", "use", "dev", ""], &[]),
+        (&["ssoenv", "exec", "dev", "--", "d"], &[]),
+        (&["ssoenv", "list", "d"], &[]),
+        // Everything else is clap's completion.
+        (&["ssoenv", "us"], &["use"]),
+        (&["ssoenv", "use", "--shell", "f"], &["fish"]),
+        (&["ssoenv", "login", "--sso-session", "de"], &[]),
+    ];
+    let mut script = format!("{}\n{driver}", Sh::Bash.load());
+    for (words, _) in cases {
+        let quoted: Vec<String> = words
+            .iter()
+            .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
+            .collect();
+        script.push_str(&format!("t {}\n", quoted.join(" ")));
+    }
+    let out = run(&w, Sh::Bash, &bash, &script, &[]);
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        describe(&out)
+    );
+    let text = stdout(&out);
+    let answers: Vec<Vec<&str>> = text.split("@@\n").map(|a| a.lines().collect()).collect();
+    assert_eq!(answers.len(), cases.len() + 1, "{text}");
+    for ((words, want), got) in cases.iter().zip(&answers) {
+        check_answer(&format!("{words:?}"), got, want);
+    }
+}
+
+#[test]
+fn fish_completes_profile_names_where_they_go() {
+    let Some(fish) = tool("fish") else { return };
+    let w = completion_world();
+    let cases: &[(&str, &[&str])] = &[
+        ("awsuse d", &["dev"]),
+        ("awsuse My", &["My Profile.Name"]),
+        ("awsuse dev ", &[]),
+        ("awsuse --un", &["--unset"]),
+        ("ssoenv use p", &["prod"]),
+        (
+            "ssoenv exec ",
+            &["dev", "prod", "legacy", "My Profile.Name", "keys"],
+        ),
+        ("ssoenv login --no-browser l", &["legacy"]),
+        ("ssoenv us", &["use"]),
+        ("ssoenv use --shell f", &["fish"]),
+        ("ssoenv use dev d", &[]),
+    ];
+    let mut script = format!("{}\n", Sh::Fish.load());
+    for (line, _) in cases {
+        script.push_str(&format!("complete -C '{line}'; echo @@\n"));
+    }
+    let out = run(&w, Sh::Fish, &fish, &script, &[]);
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        describe(&out)
+    );
+    let text = stdout(&out);
+    let answers: Vec<Vec<&str>> = text
+        .split("@@\n")
+        .map(|a| {
+            a.lines()
+                .map(|l| l.split('\t').next().unwrap_or(l))
+                .collect()
+        })
+        .collect();
+    for ((line, want), got) in cases.iter().zip(&answers) {
+        check_answer(line, got, want);
+    }
+}
+
+/// A tmux server of its own (its own socket, in the sandbox), one window of 120×30 running a
+/// shell; killed when dropped.
+struct Tmux {
+    socket: String,
+    env: Vec<(String, String)>,
+    dir: PathBuf,
+}
+
+static TMUX_SERVERS: AtomicUsize = AtomicUsize::new(0);
+const PROMPT: &str = "ssoenv-test$ ";
+
+impl Tmux {
+    fn start(w: &World, shell: &[&str]) -> Option<Tmux> {
+        tool("tmux")?;
+        let n = TMUX_SERVERS.fetch_add(1, Ordering::SeqCst);
+        let tmux = Tmux {
+            socket: format!("ssoenv-{}-{n}", std::process::id()),
+            env: environment(w),
+            dir: w.sb.home().to_path_buf(),
+        };
+        let mut args = vec!["new-session", "-d", "-x", "120", "-y", "30", "--"];
+        args.extend_from_slice(shell);
+        let out = tmux.command(&args).output().expect("tmux");
+        assert!(out.status.success(), "tmux: {}", describe(&out));
+        Some(tmux)
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("tmux");
+        command
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("TMUX_TMPDIR", &self.dir)
+            .env("TERM", "xterm-256color")
+            .env("PS1", PROMPT)
+            .current_dir(&self.dir);
+        command
+    }
+
+    /// Types `text` as it is.
+    fn type_text(&self, text: &str) {
+        self.keys(&["-l", text]);
+    }
+
+    /// Presses keys by tmux name (`Enter`, `Tab`, `Escape`, `C-c`, `C-u`).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        let out = self.command(&args).output().expect("tmux send-keys");
+        assert!(out.status.success(), "send-keys: {}", describe(&out));
+    }
+
+    fn pane(&self) -> String {
+        let out = self
+            .command(&["capture-pane", "-p", "-t", "0"])
+            .output()
+            .expect("tmux capture-pane");
+        stdout(&out)
+    }
+
+    /// Waits (up to 20 s) until the pane satisfies `ready`, and returns it.
+    fn wait(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let pane = self.pane();
+            if ready(&pane) {
+                return pane;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {what}; the pane:\n{pane}"
+            );
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    /// Waits for the `n`th prompt: the shell is ready for the next line.
+    fn wait_prompt(&self, n: usize) -> String {
+        self.wait(&format!("prompt #{n}"), |p| {
+            p.matches(PROMPT.trim_end()).count() >= n
+        })
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.command(&["kill-server"]).output();
+    }
+}
+
+/// The line the cursor is on: the last one that is not blank.
+fn current_line(pane: &str) -> &str {
+    pane.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim_end()
+}
+
+#[test]
+fn the_picker_works_on_a_terminal() {
+    let Some(bash) = tool("bash") else { return };
+    let w = World::new().with_browser();
+    let bash = bash.to_string_lossy().into_owned();
+    let Some(t) = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]) else {
+        return;
+    };
+    t.wait_prompt(1);
+    t.type_text(Sh::Bash.load());
+    t.keys(&["Enter"]);
+    t.wait_prompt(2);
+
+    // Pick "prod" by typing part of it.
+    t.type_text("awsuse");
+    t.keys(&["Enter"]);
+    let pane = t.wait("the picker", |p| {
+        p.contains("AWS profile:") && p.contains("legacy")
+    });
+    assert!(pane.contains("111111111111/AdministratorAccess"), "{pane}");
+    assert!(pane.contains("222222222222/ReadOnly"), "{pane}");
+    t.type_text("pro");
+    t.wait("the filtered list", |p| {
+        let picker = p.rsplit("AWS profile:").next().unwrap_or_default();
+        picker.contains("prod") && !picker.contains("AdministratorAccess")
+    });
+    t.keys(&["Enter"]);
+    t.wait_prompt(3);
+    t.type_text("echo \"status=$? profile=$SSOENV_PROFILE\"");
+    t.keys(&["Enter"]);
+    t.wait("prod to be active", |p| p.contains("status=0 profile=prod"));
+    t.wait_prompt(4);
+
+    // The picker starts on the active profile; Escape picks nothing and fails.
+    t.type_text("awsuse");
+    t.keys(&["Enter"]);
+    let pane = t.wait("the picker again", |p| {
+        p.matches("AWS profile:").count() >= 2
+    });
+    let chosen = pane
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('>'))
+        .unwrap_or_default();
+    assert!(chosen.contains("prod"), "cursor on {chosen:?}\n{pane}");
+    t.keys(&["Escape"]);
+    t.wait_prompt(5);
+    t.type_text("echo \"status=$? profile=$SSOENV_PROFILE\"");
+    t.keys(&["Enter"]);
+    let pane = t.wait("the status after Escape", |p| {
+        p.contains("status=1 profile=prod")
+    });
+    assert!(pane.contains("no profile chosen"), "{pane}");
+    t.wait_prompt(6);
+
+    // Ctrl-C: 130, as for an interrupted command.
+    t.type_text("awsuse");
+    t.keys(&["Enter"]);
+    t.wait("the picker a third time", |p| {
+        p.matches("AWS profile:").count() >= 3
+    });
+    t.keys(&["C-c"]);
+    t.wait_prompt(7);
+    t.type_text("echo \"status=$? profile=$SSOENV_PROFILE\"");
+    t.keys(&["Enter"]);
+    t.wait("the status after Ctrl-C", |p| {
+        p.contains("status=130 profile=prod")
+    });
+    t.wait_prompt(8);
+
+    // The picker never writes to stdout: with stdout in a file, the file holds only the code.
+    t.type_text("ssoenv use --shell bash > picked.sh; echo \"use-status=$?\"");
+    t.keys(&["Enter"]);
+    t.wait("the picker a fourth time", |p| {
+        p.matches("AWS profile:").count() >= 4
+    });
+    t.type_text("leg");
+    t.wait("legacy alone", |p| {
+        let picker = p.rsplit("AWS profile:").next().unwrap_or_default();
+        picker.contains("legacy") && !picker.contains("prod")
+    });
+    t.keys(&["Enter"]);
+    t.wait("the status of use", |p| p.contains("use-status=0"));
+    let code = read(&w, "picked.sh");
+    assert!(code.contains("export SSOENV_PROFILE='legacy'\n"), "{code}");
+    assert!(
+        code.lines()
+            .all(|l| l.starts_with("export ") || l.starts_with("unset -v ")),
+        "{code:?}"
+    );
+}
+
+#[test]
+fn zsh_completes_profile_names_at_a_real_prompt() {
+    let Some(zsh) = tool("zsh") else { return };
+    let w = completion_world();
+    let zsh = zsh.to_string_lossy().into_owned();
+    let Some(t) = Tmux::start(&w, &[&zsh, "-f"]) else {
+        return;
+    };
+    t.type_text(&format!(
+        "PS1='{PROMPT}'; autoload -Uz compinit && compinit -u -D && {}",
+        Sh::Zsh.load()
+    ));
+    t.keys(&["Enter"]);
+    t.wait_prompt(1);
+    for (typed, want) in [
+        ("awsuse pr", "awsuse prod"),
+        ("awsuse My", "awsuse My\\ Profile.Name"),
+        ("ssoenv exec l", "ssoenv exec legacy"),
+        ("ssoenv us", "ssoenv use"),
+        ("ssoenv use --shell f", "ssoenv use --shell fish"),
+    ] {
+        t.type_text(typed);
+        t.keys(&["Tab"]);
+        let want = format!("{}{want}", PROMPT);
+        t.wait(&format!("{typed:?} to complete"), |p| {
+            current_line(p) == want
+        });
+        t.keys(&["C-u"]);
+        t.wait("an empty line", |p| current_line(p) == PROMPT.trim_end());
+    }
+}
+
+#[test]
+fn the_files_pass_their_linters() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell");
+    let check = |program: &str, args: &[&str]| {
+        let Some(path) = tool(program) else { return };
+        let out = Command::new(path)
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect(program);
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}",
+            describe(&out)
+        );
+    };
+    check("shellcheck", &["-s", "bash", "ssoenv.bash"]);
+    // shellcheck does not read zsh; zsh's own parser checks the syntax.
+    check("zsh", &["-n", "ssoenv.zsh"]);
+    check("fish", &["-n", "ssoenv.fish"]);
+    check("fish_indent", &["--check", "ssoenv.fish"]);
+    // What `ssoenv init` prints, with clap's completion in front, parses too.
+    let w = World::new();
+    for (program, shell, args) in [
+        ("bash", "bash", &["--noprofile", "--norc", "-n"][..]),
+        ("zsh", "zsh", &["-f", "-n"][..]),
+        ("fish", "fish", &["--no-config", "-n"][..]),
+    ] {
+        let Some(path) = tool(program) else { continue };
+        let out = w.sb.run(&["init", shell]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let file = w.sb.home().join(format!("init.{shell}"));
+        std::fs::write(&file, &out.stdout).expect("write");
+        let out = Command::new(path)
+            .args(args)
+            .arg(&file)
+            .output()
+            .expect(program);
+        assert!(
+            out.status.success(),
+            "{program} -n on init {shell}: {}",
+            describe(&out)
+        );
+    }
+}
+
+#[test]
+fn init_prints_each_integration_and_refuses_json() {
+    let w = World::new();
+    for (shell, marker) in [
+        ("bash", "awsuse() {"),
+        ("zsh", "function awsuse {"),
+        ("fish", "function awsuse"),
+        ("powershell", "function awsuse {"),
+        (
+            "pwsh",
+            "Register-ArgumentCompleter -Native -CommandName ssoenv",
+        ),
+        ("cmd", "@echo off\r\n"),
+    ] {
+        let out = w.sb.run(&["init", shell]);
+        assert!(out.status.success(), "{shell}: {}", describe(&out));
+        assert!(stdout(&out).contains(marker), "{shell}");
+        assert!(out.stderr.is_empty());
+    }
+    let out = w.sb.run(&["init", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("no shell integration for json"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn without_a_terminal_use_takes_the_default_profile() {
+    // Standard input is not a terminal here: no picker, $AWS_PROFILE as before.
+    let mut w = World::new().with_browser();
+    w.sb.env("AWS_PROFILE", "prod");
+    let env = w.use_ok(&[]);
+    assert_eq!(env["SSOENV_PROFILE"], "prod");
+}
+
+/// 5,000 profiles, as `ssoenv populate` writes for a large organisation.
+fn big_config() -> String {
+    let mut config = String::from(
+        "[sso-session corp]\nsso_start_url = https://mock.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    for i in 0..5000 {
+        config.push_str(&format!(
+            "\n[profile acct-{i:04}-Admin.Role]\nsso_session = corp\nsso_account_id = {}\n\
+             sso_role_name = AdministratorAccess\nregion = eu-west-1\n",
+            100_000_000_000u64 + i
+        ));
+    }
+    config
+}
+
+/// Milliseconds, the best of `runs`.
+fn best_of(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
+    (0..runs).map(|_| f()).fold(f64::INFINITY, f64::min)
+}
+
+#[test]
+fn completion_is_fast_on_five_thousand_profiles() {
+    let w = World::new();
+    w.sb.write_config(&big_config());
+    let list = best_of(5, || {
+        let start = Instant::now();
+        let out = w.sb.run(&["list", "--names"]);
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        assert_eq!(stdout(&out).lines().count(), 5000);
+        ms
+    });
+    // The shells' completers, timed inside the shell (no shell start-up): `ssoenv list --names`
+    // plus the shell's own filtering and quoting.
+    let mut timings = vec![format!("ssoenv list --names: {list:.1} ms")];
+    let mut overheads = Vec::new();
+    for (sh, program) in shells() {
+        // Each prints "MICROSECONDS COUNT" three times.
+        let script = match sh {
+            Sh::Bash => format!(
+                "{}\nfor i in 1 2 3; do s=${{EPOCHREALTIME/./}}; \
+                 COMP_WORDS=(awsuse acct-01); COMP_CWORD=1; COMPREPLY=(); _ssoenv_awsuse; \
+                 e=${{EPOCHREALTIME/./}}; echo $((e - s)) ${{#COMPREPLY[@]}}; done",
+                sh.load()
+            ),
+            // compadd exists only inside a completion widget: count what it is given.
+            Sh::Zsh => format!(
+                "{}\nzmodload zsh/datetime\ncompadd() {{ n=$(( $# - 1 )) }}\n\
+                 for i in 1 2 3; do s=$EPOCHREALTIME; \
+                 words=(awsuse acct-01); CURRENT=2; PREFIX=acct-01; _ssoenv_awsuse; \
+                 e=$EPOCHREALTIME; echo $(( (e - s) * 1000000 )) $n; done",
+                sh.load()
+            ),
+            Sh::Fish => format!(
+                "{}\nfor i in 1 2 3; set s (date +%s%6N); \
+                 set n (complete -C 'awsuse acct-01' | count); \
+                 set e (date +%s%6N); echo (math $e - $s) $n; end",
+                sh.load()
+            ),
+        };
+        let out = run(&w, sh, &program, &script, &[]);
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{sh:?}: {}",
+            describe(&out)
+        );
+        let text = stdout(&out);
+        let mut best = f64::INFINITY;
+        for line in text.lines() {
+            let (us, n) = line
+                .split_once(' ')
+                .unwrap_or_else(|| panic!("{sh:?}: {text}"));
+            let n: usize = n.parse().unwrap_or_else(|_| panic!("{sh:?}: {text}"));
+            // Names that start with acct-01: acct-0100 … acct-0199, and zsh's compadd gets all
+            // 5,000 (it matches them itself).
+            let want = if sh == Sh::Zsh { 5000 } else { 100 };
+            assert_eq!(n, want, "{sh:?}: {text}");
+            let ms: f64 = us
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("{sh:?}: {text}"))
+                / 1000.0;
+            best = best.min(ms);
+        }
+        timings.push(format!("{} completion: {best:.1} ms", sh.name()));
+        overheads.push((sh, best - list));
+    }
+    eprintln!("5,000 profiles: {}", timings.join(", "));
+    // An optimised ssoenv lists 5,000 names in well under 100 ms (about 10 ms); an unoptimised
+    // test build is several times slower, so it gets more room.
+    let limit = if cfg!(debug_assertions) {
+        1000.0
+    } else {
+        100.0
+    };
+    assert!(list < limit, "ssoenv list --names took {list:.1} ms");
+    // What the shells add on top (filtering, quoting) stays small: well under 100 ms.
+    for (sh, extra) in overheads {
+        assert!(extra < 100.0, "{sh:?} adds {extra:.1} ms to ssoenv list");
+    }
+}
