@@ -363,14 +363,15 @@ fn section_name(header: &str) -> Option<String> {
     (parts.len() == 2).then(|| parts.pop()).flatten()
 }
 
-fn read_ini(path: &Path) -> Result<Vec<Section>> {
+/// A config or credentials file's text; None when it does not exist (the AWS CLI reads a missing
+/// file as an empty one).
+pub fn read_text(path: &Path) -> Result<Option<String>> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        // Like the AWS CLI: a missing file is an empty one.
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(Error::new(path.display().to_string(), describe_io(&err))),
     };
-    let text = String::from_utf8(bytes).map_err(|err| {
+    String::from_utf8(bytes).map(Some).map_err(|err| {
         Error::new(
             path.display().to_string(),
             format!(
@@ -379,7 +380,13 @@ fn read_ini(path: &Path) -> Result<Vec<Section>> {
             ),
         )
         .with_hint("save the file as UTF-8")
-    })?;
+    })
+}
+
+fn read_ini(path: &Path) -> Result<Vec<Section>> {
+    let Some(text) = read_text(path)? else {
+        return Ok(Vec::new());
+    };
     ini::parse(&text).map_err(|err| {
         Error::new(
             format!("{}, line {}", path.display(), err.line),

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result, describe_io};
+use crate::error::{Error, Result};
 
 /// What a section header names, as botocore reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -320,30 +320,12 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     pub fn read(path: &Path) -> Result<ConfigFile> {
-        match fs::read(path) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|err| {
-                    Error::new(
-                        path.display().to_string(),
-                        format!(
-                            "not UTF-8 text (bad byte at offset {})",
-                            err.utf8_error().valid_up_to()
-                        ),
-                    )
-                })?;
-                Ok(ConfigFile {
-                    path: path.to_path_buf(),
-                    text,
-                    existed: true,
-                })
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile {
-                path: path.to_path_buf(),
-                text: String::new(),
-                existed: false,
-            }),
-            Err(err) => Err(Error::new(path.display().to_string(), describe_io(&err))),
-        }
+        let text = crate::config::read_text(path)?;
+        Ok(ConfigFile {
+            path: path.to_path_buf(),
+            existed: text.is_some(),
+            text: text.unwrap_or_default(),
+        })
     }
 
     /// Writes `text` in place of the file, atomically. Refuses text the AWS CLI could not read

@@ -32,7 +32,7 @@ const FIRST_PAUSE: Duration = Duration::from_millis(500);
 const MAX_PAUSE: Duration = Duration::from_secs(8);
 
 /// The key, ignored by the AWS CLI and the SDKs, that lets `use` export `SSOENV_ACCOUNT_NAME`.
-pub const ACCOUNT_NAME_KEY: &str = "ssoenv_account_name";
+pub use crate::config::ACCOUNT_NAME_KEY;
 
 pub fn begin_marker(session: &str) -> String {
     format!("# BEGIN ssoenv populate sso-session={session}")
@@ -201,13 +201,9 @@ fn only_session(config: &Config) -> Result<String> {
     }
 }
 
-/// `[a-z0-9-]+`, as the endpoints need it.
+/// A region flag: refused early, as a usage error, with the flag named.
 pub(super) fn check_region(flag: &str, region: &str) -> Result<()> {
-    let valid = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if valid {
+    if crate::sso::endpoint::is_region_name(region) {
         Ok(())
     } else {
         Err(Error::usage(

@@ -83,12 +83,16 @@ fn resolve_with(
     })
 }
 
-fn check_region(region: &str) -> Result<()> {
-    let valid = !region.is_empty()
+/// `[a-z0-9-]+`: a region becomes part of a host name, so nothing else may pass.
+pub fn is_region_name(region: &str) -> bool {
+    !region.is_empty()
         && region
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if valid {
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn check_region(region: &str) -> Result<()> {
+    if is_region_name(region) {
         Ok(())
     } else {
         Err(Error::new(
