@@ -22,12 +22,8 @@ pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
         },
         arg => selected_profile(arg),
     };
-    let (changes, expires_at) = changes_for(
-        &name,
-        ui,
-        &policy(&args.login, false),
-        args.force_refresh,
-    )?;
+    let (changes, expires_at) =
+        changes_for(&name, ui, &policy(&args.login, false), args.force_refresh)?;
     let text = crate::shell::render(shell, &changes)?;
     if std::io::stdout().is_terminal() {
         // Printed here, the secrets would only land in the scrollback; nothing would be set.

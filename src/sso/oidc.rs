@@ -106,10 +106,7 @@ pub fn start_device_authorization(
             .and_then(Value::as_u64)
             .ok_or_else(|| lacked(&url, "expiresIn"))?,
         // Zero is kept: the poll loop has its own floor (login.rs), and test servers use it.
-        interval: reply
-            .get("interval")
-            .and_then(Value::as_u64)
-            .unwrap_or(5),
+        interval: reply.get("interval").and_then(Value::as_u64).unwrap_or(5),
     })
 }
 
