@@ -15,9 +15,10 @@
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
 #                                 login, logout, status and credential-process
 #
-# Show the profile in the prompt (ssoenv_prompt runs no program):
+# Show the profile in the prompt (no program, no subshell: PROMPT_COMMAND fills a variable):
 #
-#   PS1='${SSOENV_PROFILE:+($(ssoenv_prompt)) }'"$PS1"
+#   PROMPT_COMMAND="ssoenv_prompt -v SSOENV_PS1${PROMPT_COMMAND:+; $PROMPT_COMMAND}"
+#   PS1='${SSOENV_PS1:+($SSOENV_PS1) }'"$PS1"
 #
 # `ssoenv init bash` prints the completion for ssoenv's own options first (the same as
 # `ssoenv completions bash`), then this file.
@@ -47,29 +48,41 @@ awsuse() {
 }
 
 # ssoenv_prompt: computed from SSOENV_PROFILE and SSOENV_EXPIRES_AT (epoch seconds) with bash
-# builtins only, so a prompt can call it every time at no cost.
+# builtins only. `ssoenv_prompt -v NAME` stores the text in NAME instead of printing it, so a
+# prompt can use it with no subshell at all (see the PROMPT_COMMAND line above).
 ssoenv_prompt() {
-    [[ -n ${SSOENV_PROFILE-} ]] || return 0
-    local _ssoenv_now _ssoenv_left
-    case ${SSOENV_EXPIRES_AT-} in
-    '' | *[!0-9]*)
-        # Digits only: anything else would be evaluated as code by $(( )).
-        printf '%s' "$SSOENV_PROFILE"
-        return 0
-        ;;
-    esac
-    if [[ -n ${EPOCHSECONDS-} ]]; then
-        _ssoenv_now=$EPOCHSECONDS
-    else
-        printf -v _ssoenv_now '%(%s)T' -1
+    local _ssoenv_var='' _ssoenv_text='' _ssoenv_now _ssoenv_left
+    if [[ ${1-} == -v ]]; then
+        _ssoenv_var=${2-}
     fi
-    _ssoenv_left=$((10#$SSOENV_EXPIRES_AT - _ssoenv_now))
-    if ((_ssoenv_left <= 0)); then
-        printf '%s expired' "$SSOENV_PROFILE"
-    elif ((_ssoenv_left < 3600)); then
-        printf '%s %dm' "$SSOENV_PROFILE" $((_ssoenv_left / 60))
+    if [[ -n ${SSOENV_PROFILE-} ]]; then
+        case ${SSOENV_EXPIRES_AT-} in
+        '' | *[!0-9]*)
+            # Digits only: anything else would be evaluated as code by $(( )).
+            _ssoenv_text=$SSOENV_PROFILE
+            ;;
+        *)
+            if [[ -n ${EPOCHSECONDS-} ]]; then
+                _ssoenv_now=$EPOCHSECONDS
+            else
+                printf -v _ssoenv_now '%(%s)T' -1
+            fi
+            _ssoenv_left=$((10#$SSOENV_EXPIRES_AT - _ssoenv_now))
+            if ((_ssoenv_left <= 0)); then
+                printf -v _ssoenv_text '%s expired' "$SSOENV_PROFILE"
+            elif ((_ssoenv_left < 3600)); then
+                printf -v _ssoenv_text '%s %dm' "$SSOENV_PROFILE" $((_ssoenv_left / 60))
+            else
+                printf -v _ssoenv_text '%s %dh%02dm' "$SSOENV_PROFILE" \
+                    $((_ssoenv_left / 3600)) $((_ssoenv_left % 3600 / 60))
+            fi
+            ;;
+        esac
+    fi
+    if [[ -n $_ssoenv_var ]]; then
+        printf -v "$_ssoenv_var" '%s' "$_ssoenv_text"
     else
-        printf '%s %dh%02dm' "$SSOENV_PROFILE" $((_ssoenv_left / 3600)) $((_ssoenv_left % 3600 / 60))
+        printf '%s' "$_ssoenv_text"
     fi
 }
 

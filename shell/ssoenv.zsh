@@ -12,14 +12,17 @@
 #   awsuse --unset                remove every variable awsuse set
 #   ssoenv_prompt                 print the active profile and the time its credentials have left
 #                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
+#   _ssoenv_precmd                a precmd hook that keeps $SSOENV_PS1 current (see below)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
 #                                 login, logout, status and credential-process (registered only
 #                                 when compinit has run)
 #
-# Show the profile in the prompt (ssoenv_prompt runs no program):
+# Show the profile in the prompt (no program, no subshell: a precmd hook fills a variable, and
+# `%` in a profile name is doubled so the prompt shows it as it is):
 #
 #   setopt PROMPT_SUBST
-#   PROMPT='${SSOENV_PROFILE:+($(ssoenv_prompt)) }'$PROMPT
+#   precmd_functions+=(_ssoenv_precmd)
+#   PROMPT='${SSOENV_PS1:+(${SSOENV_PS1//\%/%%}) }'$PROMPT
 #
 # `ssoenv init zsh` prints the completion for ssoenv's own options first (the same as
 # `ssoenv completions zsh`, without its compdef line), then this file.
@@ -53,20 +56,33 @@ function awsuse {
 # builtins only (zsh/datetime's EPOCHSECONDS), so a prompt can call it every time at no cost.
 function ssoenv_prompt {
     emulate -L zsh
-    [[ -n ${SSOENV_PROFILE-} ]] || return 0
+    local var='' text=''
+    [[ ${1-} == -v ]] && var=${2-}
+    if [[ -z ${SSOENV_PROFILE-} ]]; then
+        text=''
     # Digits only: anything else would be evaluated as code by $(( )).
-    if [[ ${SSOENV_EXPIRES_AT-} != <-> ]] || ! zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null; then
-        print -rn -- "$SSOENV_PROFILE"
-        return 0
-    fi
-    local -i left=$((10#$SSOENV_EXPIRES_AT - EPOCHSECONDS))
-    if ((left <= 0)); then
-        printf '%s expired' "$SSOENV_PROFILE"
-    elif ((left < 3600)); then
-        printf '%s %dm' "$SSOENV_PROFILE" $((left / 60))
+    elif [[ ${SSOENV_EXPIRES_AT-} != <-> ]] || ! zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null; then
+        text=$SSOENV_PROFILE
     else
-        printf '%s %dh%02dm' "$SSOENV_PROFILE" $((left / 3600)) $((left % 3600 / 60))
+        local -i left=$((10#$SSOENV_EXPIRES_AT - EPOCHSECONDS))
+        if ((left <= 0)); then
+            printf -v text '%s expired' "$SSOENV_PROFILE"
+        elif ((left < 3600)); then
+            printf -v text '%s %dm' "$SSOENV_PROFILE" $((left / 60))
+        else
+            printf -v text '%s %dh%02dm' "$SSOENV_PROFILE" $((left / 3600)) $((left % 3600 / 60))
+        fi
     fi
+    if [[ -n $var ]]; then
+        typeset -g "$var=$text"
+    else
+        print -rn -- "$text"
+    fi
+}
+
+# For precmd_functions: keeps SSOENV_PS1 current before each prompt, with no subshell.
+function _ssoenv_precmd {
+    ssoenv_prompt -v SSOENV_PS1
 }
 
 # Offers the profile names; compadd quotes them (spaces and all) and matches what was typed.

@@ -461,6 +461,11 @@ fn the_prompt_shows_the_profile_and_counts_down() {
                 sh.assign("SSOENV_PROFILE", profile),
                 sh.assign("SSOENV_EXPIRES_AT", expires),
             ));
+            if sh != Sh::Fish {
+                script.push_str(&format!(
+                    "ssoenv_prompt -v P; printf '%s' \"$P\" > vprompt{i}\n"
+                ));
+            }
         }
         let out = run(&w, sh, &program, &script, &[]);
         assert!(
@@ -470,8 +475,50 @@ fn the_prompt_shows_the_profile_and_counts_down() {
         );
         for (i, (_, _, want)) in cases.iter().enumerate() {
             assert_eq!(read(&w, &format!("prompt{i}")), *want, "{sh:?} case {i}");
+            if sh != Sh::Fish {
+                assert_eq!(
+                    read(&w, &format!("vprompt{i}")),
+                    *want,
+                    "{sh:?} -v case {i}"
+                );
+            }
         }
         assert!(!w.sb.home().join("pwned").exists(), "{sh:?} ran a value");
+    }
+}
+
+/// The prompt lines README.md documents, rendered by the shell itself with no program on PATH:
+/// `-v` fills a variable (no subshell), and zsh shows a `%` in a profile name as it is.
+#[test]
+fn the_documented_prompt_lines_render_without_a_subshell() {
+    let w = World::new();
+    let expires = ssoenv::time::now() + 42 * 60 + 30;
+    for (sh, program) in shells() {
+        let script = match sh {
+            Sh::Bash => format!(
+                "{}\nPATH=/nonexistent\nSSOENV_PROFILE='a%b'; SSOENV_EXPIRES_AT={expires}\n\
+                 PS1='$ '\n\
+                 PROMPT_COMMAND=\"ssoenv_prompt -v SSOENV_PS1${{PROMPT_COMMAND:+; $PROMPT_COMMAND}}\"\n\
+                 PS1='${{SSOENV_PS1:+($SSOENV_PS1) }}'\"$PS1\"\n\
+                 eval \"$PROMPT_COMMAND\"\nprintf '%s' \"${{PS1@P}}\" > rendered\n",
+                sh.load()
+            ),
+            Sh::Zsh => format!(
+                "{}\nPATH=/nonexistent\nSSOENV_PROFILE='a%b'; SSOENV_EXPIRES_AT={expires}\n\
+                 PROMPT='$ '\nsetopt PROMPT_SUBST; precmd_functions+=(_ssoenv_precmd)\n\
+                 PROMPT='${{SSOENV_PS1:+(${{SSOENV_PS1//\\%/%%}}) }}'$PROMPT\n\
+                 for f in $precmd_functions; do $f; done\nprint -rnP -- \"$PROMPT\" > rendered\n",
+                sh.load()
+            ),
+            Sh::Fish => continue,
+        };
+        let out = run(&w, sh, &program, &script, &[]);
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{sh:?}: {}",
+            describe(&out)
+        );
+        assert_eq!(read(&w, "rendered"), "(a%b 42m) $ ", "{sh:?}");
     }
 }
 
