@@ -2,7 +2,7 @@
 //! profile, by flags or at a terminal), against the mock IAM Identity Center. The config file is
 //! edited surgically: everything outside what ssoenv writes keeps its bytes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -76,26 +76,6 @@ fn split_block(text: &str) -> (String, String, String) {
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
-}
-
-/// The real interpreter behind `python3` (a pyenv shim would need the real HOME), when it has
-/// botocore; in CI its absence is a failure.
-fn python_or_skip() -> Option<PathBuf> {
-    let found = Command::new("python3")
-        .args(["-c", "import sys, botocore; print(sys.executable)"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| PathBuf::from(s.trim()));
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "botocore is missing in CI"
-        );
-        eprintln!("skipped the botocore check: python3 with botocore not found");
-    }
-    found
 }
 
 /// How botocore reads the sandbox's config: the number of profiles and one profile's settings.
@@ -173,7 +153,7 @@ fn populate_writes_750_profiles_that_botocore_reads_and_a_rerun_changes_nothing(
     #[cfg(unix)]
     assert_eq!(mode(&w.path("config")), 0o640, "the file's mode changed");
 
-    if let Some(python) = python_or_skip() {
+    if let Some(python) = crate::util::python_with_botocore() {
         let view = botocore_view(&python, &w, "generated-250-Role03");
         assert_eq!(view["count"], 751, "750 generated + unrelated");
         assert_eq!(view["profile"]["sso_session"], "corp");
@@ -406,7 +386,7 @@ fn configure_by_flags_writes_a_session_and_a_profile() {
     let env = w.use_ok(&["dev-ro"]);
     assert_eq!(env["SSOENV_ACCOUNT_NAME"], "dev-account");
     assert_eq!(env["SSOENV_ROLE_NAME"], "ReadOnly");
-    if let Some(python) = python_or_skip() {
+    if let Some(python) = crate::util::python_with_botocore() {
         let view = botocore_view(&python, &w, "dev-ro");
         assert_eq!(view["profile"]["sso_session"], "work");
         assert_eq!(view["profile"]["output"], "json");
@@ -617,9 +597,7 @@ impl Drop for Tmux {
 
 #[test]
 fn configure_at_a_terminal_as_a_person_would() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "tmux is missing in CI");
-        eprintln!("skipped: tmux not found");
+    if crate::util::tool("tmux").is_none() {
         return;
     }
     let w = World::new().with_browser();

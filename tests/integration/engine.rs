@@ -544,13 +544,7 @@ fn hostile_credentials_survive_every_real_shell() {
         ("zsh", vec!["zsh", "-f", "-c"]),
         ("fish", vec!["fish", "--no-config", "-c"]),
     ] {
-        if std::process::Command::new(shell)
-            .arg("--version")
-            .output()
-            .is_err()
-        {
-            assert!(std::env::var_os("CI").is_none(), "{shell} is missing in CI");
-            eprintln!("skipped: {shell} not found");
+        if crate::util::tool(shell).is_none() {
             continue;
         }
         let out = w.sb.run(&["use", "dev", "--shell", shell]);
@@ -604,16 +598,7 @@ fn on_a_terminal_use_prints_a_hint_and_no_secrets() {
             .start(),
     )
     .with_browser();
-    if std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "script(1) is missing in CI"
-        );
-        eprintln!("skipped: script(1) not found");
+    if crate::util::tool("script").is_none() {
         return;
     }
     // script(1) gives the command a terminal for stdout, as an interactive shell does.

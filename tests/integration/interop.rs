@@ -1,7 +1,7 @@
 //! Interoperability with the real botocore (CI installs it from PyPI): it reads the caches
 //! ssoenv writes, and ssoenv reads the caches it writes, with no second login on either side.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -9,30 +9,6 @@ use serde_json::Value;
 use crate::engine::{CORP_TOKEN, World};
 use crate::support::{MockSso, RefreshTokenPolicy};
 use crate::util::{Sandbox, fixture, stderr, stdout};
-
-/// The real interpreter behind `python3` (a pyenv shim would need the real HOME), if it has botocore.
-fn python_with_botocore() -> Option<PathBuf> {
-    let out = Command::new("python3")
-        .args(["-c", "import sys, botocore; print(sys.executable)"])
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    Some(PathBuf::from(String::from_utf8(out.stdout).ok()?.trim()))
-}
-
-pub fn python_or_skip() -> Option<PathBuf> {
-    let python = python_with_botocore();
-    if python.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "botocore is missing in CI"
-        );
-        eprintln!("skipped: python3 with botocore not found (pip install botocore)");
-    }
-    python
-}
 
 /// What botocore resolves for `profile` inside the sandbox.
 fn botocore_credentials(python: &Path, w: &World, profile: &str) -> Value {
@@ -66,7 +42,7 @@ fn clear_role_cache(w: &World) {
 
 #[test]
 fn botocore_reads_the_caches_ssoenv_wrote() {
-    let Some(python) = python_or_skip() else {
+    let Some(python) = crate::util::python_with_botocore() else {
         return;
     };
     let w = World::new().with_browser();
@@ -101,7 +77,7 @@ fn botocore_reads_the_caches_ssoenv_wrote() {
 
 #[test]
 fn ssoenv_uses_what_botocore_refreshed_and_cached() {
-    let Some(python) = python_or_skip() else {
+    let Some(python) = crate::util::python_with_botocore() else {
         return;
     };
     let w = World::with_mock(

@@ -16,26 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::{CONFIG, World};
 use crate::support::MockSso;
-use crate::util::{stderr, stdout};
-
-fn tool(program: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| {
-            p.metadata()
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{program} not found on PATH; CI must install it"
-        );
-        eprintln!("skipped: {program} not found");
-    }
-    found
-}
+use crate::util::{stderr, stdout, tool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sh {

@@ -28,25 +28,6 @@ const UTF8_LOCALE: &str = if cfg!(target_os = "macos") {
 /// Never set anywhere: the last change unsets it, which must still leave status 0.
 const NEVER_SET: &str = "SSOENV_TEST_NEVER_SET";
 
-fn find_shell(program: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| {
-            p.metadata()
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{program} not found on PATH; CI must install it"
-        );
-        eprintln!("skipped: {program} not found");
-    }
-    found
-}
-
 /// One way of starting a shell: the program, its flags for "no user configuration", and a line
 /// run before the output is evaluated (an option that changes how quotes are read, say).
 struct Runner {
@@ -358,7 +339,7 @@ fn hostile_round_trip(runner: &Runner) {
 }
 
 fn hostile_round_trips(shell: Shell, preludes: &[&'static str]) {
-    let Some(program) = find_shell(shell.name()) else {
+    let Some(program) = crate::util::tool(shell.name()) else {
         return;
     };
     for prelude in preludes {
@@ -391,7 +372,7 @@ fn hostile_values_round_trip_in_fish() {
 /// `eval "$(ssoenv unset)" && cmd` and `ssoenv unset | source; and cmd`, typed as documented,
 /// must reach `cmd` even when the last change unsets a variable nobody set.
 fn user_forms_succeed(shell: Shell, forms: &[&str]) {
-    let Some(program) = find_shell(shell.name()) else {
+    let Some(program) = crate::util::tool(shell.name()) else {
         return;
     };
     let runner = Runner::new(shell, &program);
@@ -543,7 +524,7 @@ fn survives_history_expansion(runner: &Runner, start: &str, pastable: fn(&str) -
 
 #[test]
 fn history_expansion_cannot_touch_values_in_bash() {
-    let Some(program) = find_shell("bash") else {
+    let Some(program) = crate::util::tool("bash") else {
         return;
     };
     // `bash -i` reading a pipe also prints job-control warnings and echoes its input; history
@@ -558,7 +539,7 @@ fn history_expansion_cannot_touch_values_in_bash() {
 
 #[test]
 fn history_expansion_cannot_touch_values_in_zsh() {
-    let Some(program) = find_shell("zsh") else {
+    let Some(program) = crate::util::tool("zsh") else {
         return;
     };
     let mut runner = Runner::new(Shell::Zsh, &program);
@@ -591,7 +572,7 @@ fn value() -> impl Strategy<Value = String> {
 /// Each case is a batch of values evaluated by one shell process, so that a few hundred cases
 /// stay fast; an empty value must come back unset.
 fn random_round_trips(shell: Shell) {
-    let Some(program) = find_shell(shell.name()) else {
+    let Some(program) = crate::util::tool(shell.name()) else {
         return;
     };
     let runner = Runner::new(shell, &program);

@@ -86,3 +86,53 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(rel)
 }
+
+/// A program on PATH, or None after saying why the test skips. Under CI (which installs every
+/// tool the tests use) a missing one fails the test instead.
+pub fn tool(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| is_executable(p));
+    if found.is_none() {
+        skip_unless_ci(&format!("{program} not found on PATH"));
+    }
+    found
+}
+
+/// The real interpreter behind `python3` (a pyenv shim would need the real HOME), when it has
+/// botocore; otherwise None after saying why the test skips (a failure under CI).
+pub fn python_with_botocore() -> Option<PathBuf> {
+    let found = Command::new("python3")
+        .args(["-c", "import sys, botocore; print(sys.executable)"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| PathBuf::from(s.trim()));
+    if found.is_none() {
+        skip_unless_ci("python3 with botocore not found (pip install botocore)");
+    }
+    found
+}
+
+fn skip_unless_ci(why: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{why}; CI must install it"
+    );
+    eprintln!("skipped: {why}");
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
