@@ -404,3 +404,58 @@ pub fn oidc_error(session: &SsoSession, step: &str, err: ApiError) -> Error {
     };
     err.with_kind(ErrorKind::Failure)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> SsoSession {
+        SsoSession {
+            name: Some("corp".into()),
+            start_url: "https://d-1234567890.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            registration_scopes: None,
+        }
+    }
+
+    #[test]
+    fn invalid_grant_points_at_sso_region() {
+        let err = oidc_error(
+            &session(),
+            "exchanging the authorization code",
+            ApiError::Service {
+                status: 400,
+                code: "invalid_grant".into(),
+                message: "Invalid grant provided".into(),
+            },
+        );
+        assert!(err.to_string().contains("invalid_grant"), "{err}");
+        let hint = err.hint.unwrap();
+        assert!(hint.contains("sso_region (eu-west-1)"), "{hint}");
+        assert!(hint.contains("not your default region"), "{hint}");
+    }
+
+    #[test]
+    fn a_refused_client_registers_again_instead_of_failing() {
+        let refused = ApiError::Service {
+            status: 401,
+            code: "invalid_client".into(),
+            message: String::new(),
+        };
+        assert!(matches!(
+            api_failure(&session(), "x", refused),
+            Fail::StaleClient
+        ));
+    }
+
+    #[test]
+    fn verifiers_are_long_random_and_url_safe() {
+        let (a, b) = (random_token().unwrap(), random_token().unwrap());
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, b);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+    }
+}

@@ -620,3 +620,16 @@ fn on_a_terminal_use_prints_a_hint_and_no_secrets() {
     assert!(!screen.contains("VISIBLE-SECRET"), "{screen}");
     assert!(!screen.contains("export "), "{screen}");
 }
+
+#[test]
+fn a_cached_client_the_service_refuses_is_registered_again() {
+    let w = World::new().with_browser();
+    w.use_ok(&["dev", "--use-device-code"]);
+    assert!(w.sb.run(&["logout", "dev"]).status.success());
+    // The registration file still says the client is good for months; the service disagrees.
+    w.mock.expire_clients();
+    let env = w.use_ok(&["dev", "--use-device-code"]);
+    assert_eq!(env["SSOENV_PROFILE"], "dev");
+    assert_eq!(w.mock.count("/client/register"), 2);
+    assert_eq!(w.mock.device_authorizations(), 2);
+}
