@@ -11,7 +11,7 @@ use crate::shell::Shell;
     about = "AWS IAM Identity Center (SSO) credentials in your shell, in one word",
     long_about = "Resolve a profile from ~/.aws/config, reuse the AWS CLI's SSO token cache, log in \
                   only when needed, and print environment variables for your shell to evaluate.\n\n\
-                  Typical use:\n  eval \"$(ssoenv use dev)\"          # bash, zsh\n  \
+                  Typical use:\n  eval \"$(ssoenv use dev)\"           # bash, zsh\n  \
                   ssoenv use dev | source            # fish\n  \
                   ssoenv exec dev -- terraform plan  # one command",
     propagate_version = true,
@@ -71,7 +71,8 @@ pub struct LoginOptions {
 
 #[derive(Debug, Args)]
 pub struct UseArgs {
-    /// Profile name [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default; a picker on a terminal]
+    /// Profile name [default: a picker on a terminal; else $AWS_PROFILE, $AWS_DEFAULT_PROFILE,
+    /// default]
     pub profile: Option<String>,
     #[arg(long, short = 's', value_name = "SHELL")]
     /// Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]
