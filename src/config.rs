@@ -359,6 +359,15 @@ fn parse_scopes(s: &str) -> Vec<String> {
 
 /// The name in `[profile NAME]`, split as botocore does (Python's `shlex.split`): exactly two words.
 fn section_name(header: &str) -> Option<String> {
+    // Without quotes or backslashes, shlex only splits on its white space: skip its machinery,
+    // which would otherwise run for each of thousands of sections.
+    if !header.contains(['"', '\'', '\\']) {
+        let mut words = header
+            .split([' ', '\t', '\r', '\n'])
+            .filter(|w| !w.is_empty());
+        let (_, name, rest) = (words.next()?, words.next()?, words.next());
+        return rest.is_none().then(|| name.to_string());
+    }
     let mut parts = shlex::split(header)?;
     (parts.len() == 2).then(|| parts.pop()).flatten()
 }
@@ -558,9 +567,12 @@ mod tests {
 
     #[test]
     fn section_names_split_like_shlex() {
-        let c = config("[profile \"my name\"]\n[profile a b]\n[profiles x]\n[profile]\n");
+        let c = config(
+            "[profile \"my name\"]\n[profile a b]\n[profiles x]\n[profile]\n[profile\tt ]\n\
+             [profile 'q r']\n[profile \"open]\n[profile a\u{a0}b]\n",
+        );
         let names: Vec<&str> = c.profile_names().collect();
-        assert_eq!(names, ["my name", "x"]);
+        assert_eq!(names, ["my name", "x", "t", "q r", "a\u{a0}b"]);
     }
 
     #[test]

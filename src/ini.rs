@@ -54,7 +54,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut sections: Vec<RawSection> = Vec::new();
     let mut defaults = RawSection::default();
-    let mut seen_sections: HashMap<String, usize> = HashMap::new();
+    let mut seen_sections: HashMap<&str, usize> = HashMap::new();
     // Where option lines go: None before any header, Some(None) for [DEFAULT].
     let mut current: Option<Option<usize>> = None;
     let mut option: Option<usize> = None;
@@ -70,7 +70,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
             if !is_comment && let (Some(target), Some(opt)) = (current, option) {
                 section_mut(&mut sections, &mut defaults, target).lines[opt]
                     .1
-                    .push(String::new());
+                    .push("");
             }
             continue;
         }
@@ -80,7 +80,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         {
             section_mut(&mut sections, &mut defaults, target).lines[opt]
                 .1
-                .push(stripped.to_string());
+                .push(stripped);
             continue;
         }
         indent_level = indent;
@@ -96,9 +96,9 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
                     message: format!("section [{name}] appears twice (first at line {first})"),
                 });
             }
-            seen_sections.insert(name.to_string(), lineno);
+            seen_sections.insert(name, lineno);
             sections.push(RawSection {
-                name: name.to_string(),
+                name,
                 line: lineno,
                 lines: Vec::new(),
             });
@@ -143,7 +143,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
                 message: format!("key `{key}` appears twice in {where_}"),
             });
         }
-        section.lines.push((key, vec![value.to_string()]));
+        section.lines.push((key, vec![value]));
         option = Some(section.lines.len() - 1);
     }
     if let Some(err) = first_bad_line {
@@ -165,18 +165,19 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         .collect()
 }
 
+/// A section as read, borrowing from the text: values are copied once, when joined in `finish`.
 #[derive(Debug, Default)]
-struct RawSection {
-    name: String,
+struct RawSection<'t> {
+    name: &'t str,
     line: usize,
-    lines: Vec<(String, Vec<String>)>,
+    lines: Vec<(String, Vec<&'t str>)>,
 }
 
-fn section_mut<'a>(
-    sections: &'a mut [RawSection],
-    defaults: &'a mut RawSection,
+fn section_mut<'a, 't>(
+    sections: &'a mut [RawSection<'t>],
+    defaults: &'a mut RawSection<'t>,
     target: Option<usize>,
-) -> &'a mut RawSection {
+) -> &'a mut RawSection<'t> {
     match target {
         Some(i) => &mut sections[i],
         None => defaults,
@@ -188,10 +189,9 @@ fn section_mut<'a>(
 fn finish(raw: RawSection) -> Result<Section, ParseError> {
     let mut entries = Vec::with_capacity(raw.lines.len());
     for (key, parts) in raw.lines {
-        let mut joined = match <[String; 1]>::try_from(parts) {
-            // Most values are one line: keep its String rather than join a copy.
-            Ok([one]) => one,
-            Err(parts) => parts.join("\n"),
+        let mut joined = match parts.as_slice() {
+            [one] => one.to_string(),
+            parts => parts.join("\n"),
         };
         joined.truncate(joined.trim_end_matches(py_isspace).len());
         let value = if joined.starts_with('\n') {
@@ -220,7 +220,7 @@ fn finish(raw: RawSection) -> Result<Section, ParseError> {
         entries.push((key, value));
     }
     Ok(Section {
-        name: raw.name,
+        name: raw.name.to_string(),
         line: raw.line,
         entries,
     })
