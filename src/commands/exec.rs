@@ -40,10 +40,13 @@ fn run_command(mut command: Command, shown: &str) -> Result<Outcome> {
     Err(spawn_error(shown, &err))
 }
 
-/// Windows has no exec: run the child, let it have Ctrl-C (the console delivers it to both of
-/// us; the child decides), and hand back its exit code.
+/// Windows has no exec: run the child, let it have Ctrl-C, and hand back its exit code.
 #[cfg(not(unix))]
 fn run_command(mut command: Command, shown: &str) -> Result<Outcome> {
+    // Ctrl-C reaches every process on the console: with a handler that does nothing we stay
+    // alive to pass on the child's exit code, and the child alone decides what Ctrl-C means.
+    #[cfg(windows)]
+    let _ = ctrlc::set_handler(|| {});
     let status = command.status().map_err(|err| spawn_error(shown, &err))?;
     let code = status.code().unwrap_or(1);
     Ok(Outcome::Exit(u8::try_from(code & 0xff).unwrap_or(1)))
