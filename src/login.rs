@@ -448,6 +448,55 @@ mod tests {
         ));
     }
 
+    /// Sends GET `path` to the listener as a browser would; returns the status code.
+    fn knock(port: u16, path: &str) -> u16 {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).unwrap();
+        reply[9..12].parse().unwrap()
+    }
+
+    fn listener() -> (tiny_http::Server, u16) {
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let port = server.server_addr().to_ip().unwrap().port();
+        (server, port)
+    }
+
+    #[test]
+    fn the_listener_takes_only_its_own_redirect() {
+        let (server, port) = listener();
+        let browser = std::thread::spawn(move || {
+            [
+                knock(port, "/favicon.ico"),
+                knock(port, "/oauth/callback?code=stolen&state=guess"),
+                knock(port, "/oauth/callback?code=THE-CODE&state=s3cret"),
+            ]
+        });
+        let code = wait_for_code(&server, "s3cret", &session()).unwrap();
+        assert_eq!(code, "THE-CODE");
+        assert_eq!(browser.join().unwrap(), [404, 400, 200]);
+    }
+
+    #[test]
+    fn a_denied_redirect_ends_the_login() {
+        let (server, port) = listener();
+        let browser = std::thread::spawn(move || {
+            knock(
+                port,
+                "/oauth/callback?error=access_denied&error_description=no&state=st",
+            )
+        });
+        let err = wait_for_code(&server, "st", &session()).unwrap_err();
+        assert!(err.to_string().contains("access_denied"), "{err}");
+        assert_eq!(browser.join().unwrap(), 200);
+    }
+
     #[test]
     fn verifiers_are_long_random_and_url_safe() {
         let (a, b) = (random_token().unwrap(), random_token().unwrap());

@@ -633,3 +633,51 @@ fn a_cached_client_the_service_refuses_is_registered_again() {
     assert_eq!(w.mock.count("/client/register"), 2);
     assert_eq!(w.mock.device_authorizations(), 2);
 }
+
+#[test]
+fn slow_down_adds_five_seconds_between_polls() {
+    let w = World::new().with_browser();
+    w.mock.slow_down_next(1);
+    let started = std::time::Instant::now();
+    w.use_ok(&["dev", "--use-device-code"]);
+    assert_eq!(w.mock.count_errors("slow_down"), 1);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(5),
+        "polled again after {:?}",
+        started.elapsed()
+    );
+}
+
+/// With no $BROWSER and nowhere to show one (no display, or over SSH), an sso-session profile
+/// signs in with a device code by itself: a browser elsewhere could never reach the listener.
+#[test]
+fn without_a_browser_the_device_code_is_used_by_itself() {
+    for extra in [
+        vec![],
+        vec![
+            ("DISPLAY", ":0"),
+            ("SSH_CONNECTION", "10.0.0.1 22 10.0.0.2 22"),
+        ],
+    ] {
+        let w = World::new(); // no BROWSER; the sandbox has no DISPLAY
+        let mut cmd = w.sb.cmd(&["use", "dev", "--shell", "bash"]);
+        for (k, v) in &extra {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = approve_from_stderr(&w.mock, child);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("no browser can be opened here"),
+            "{}",
+            stderr(&out)
+        );
+        assert_exported(&eval_bash(&stdout(&out)), "dev");
+        assert_eq!(w.mock.authorize_hits(), 0);
+        assert_eq!(w.mock.device_authorizations(), 1);
+    }
+}
