@@ -681,3 +681,21 @@ fn without_a_browser_the_device_code_is_used_by_itself() {
         assert_eq!(w.mock.device_authorizations(), 1);
     }
 }
+
+/// Endpoints can come from the config itself (`services = NAME`), as the SDKs read them.
+#[test]
+fn a_services_section_points_the_profile_at_its_endpoints() {
+    let mock = MockSso::builder().interval(0).start();
+    let mut sb = Sandbox::new();
+    sb.write_config(&format!(
+        "{CONFIG}\n[services mock]\nsso =\n  endpoint_url = {url}\nsso_oidc =\n  endpoint_url = {url}\n\n\
+         [profile via-services]\nsso_session = corp\nsso_account_id = 111111111111\n\
+         sso_role_name = ReadOnly\nservices = mock\n",
+        url = mock.url()
+    ));
+    sb.env("BROWSER", browser_command());
+    let out = sb.run(&["use", "via-services", "--shell", "bash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_exported(&eval_bash(&stdout(&out)), "via-services");
+    assert_eq!(mock.count("/federation/credentials"), 1);
+}
