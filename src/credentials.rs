@@ -119,6 +119,7 @@ fn portal_error(sso: &Sso, err: ApiError) -> Error {
         ApiError::Service { status: 429, .. } => {
             "the service is throttling; try again shortly".into()
         }
+        err if err.is_ca_bundle() => crate::login::CA_BUNDLE_HINT.into(),
         _ => "check your network and sso_region".into(),
     };
     Error::new(what, err.to_string())

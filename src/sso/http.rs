@@ -2,6 +2,7 @@
 //! replies decoded into what the service said.
 
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -33,6 +34,11 @@ impl fmt::Display for ApiError {
 }
 
 impl ApiError {
+    /// Whether the fault is the `AWS_CA_BUNDLE` file, not the network or the service.
+    pub fn is_ca_bundle(&self) -> bool {
+        matches!(self, ApiError::Transport { why, .. } if why.starts_with(CA_BUNDLE))
+    }
+
     /// A Transport error for `url`; the query string is dropped because it can carry account ids.
     pub(crate) fn transport(url: &str, why: impl Into<String>) -> ApiError {
         ApiError::Transport {
@@ -107,6 +113,9 @@ pub struct Http {
     connect_timeout: Duration,
     global_timeout: Duration,
     policy: RetryPolicy,
+    /// Why `AWS_CA_BUNDLE` could not be used: every request fails with it rather than trust
+    /// roots the person did not choose.
+    tls_problem: Option<String>,
 }
 
 /// What came back from one exchange, read in full so that a retry decision can be made on it.
@@ -132,6 +141,28 @@ impl Request<'_> {
     }
 }
 
+const CA_BUNDLE: &str = "AWS_CA_BUNDLE";
+
+/// The trust roots in a PEM bundle, as the AWS SDKs use `AWS_CA_BUNDLE`: instead of the
+/// system's (a company's TLS-inspecting proxy is the usual reason to set it).
+fn ca_bundle(path: &Path) -> Result<RootCerts, String> {
+    let shown = format!("{CA_BUNDLE} ({})", path.display());
+    let pem =
+        std::fs::read(path).map_err(|e| format!("{shown}: {}", crate::error::describe_io(&e)))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(_) => {}
+            Err(e) => return Err(format!("{shown}: not a PEM certificate bundle ({e})")),
+        }
+    }
+    if certs.is_empty() {
+        return Err(format!("{shown}: holds no PEM certificate"));
+    }
+    Ok(RootCerts::new_with_certs(&certs))
+}
+
 impl Http {
     /// Connect timeout 10 s, whole-request timeout 30 s; `SSOENV_HTTP_TIMEOUT` (seconds) overrides
     /// both (tests). Retries 429, 5xx and connection failures up to 3 times.
@@ -151,9 +182,13 @@ impl Http {
     }
 
     fn build(connect_timeout: Duration, global_timeout: Duration, policy: RetryPolicy) -> Http {
-        let tls = TlsConfig::builder()
-            .root_certs(RootCerts::PlatformVerifier)
-            .build();
+        let bundle = std::env::var_os(CA_BUNDLE).filter(|v| !v.is_empty());
+        let (roots, tls_problem) = match bundle.map(|path| ca_bundle(Path::new(&path))) {
+            None => (RootCerts::PlatformVerifier, None),
+            Some(Ok(roots)) => (roots, None),
+            Some(Err(why)) => (RootCerts::PlatformVerifier, Some(why)),
+        };
+        let tls = TlsConfig::builder().root_certs(roots).build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(connect_timeout))
@@ -169,6 +204,7 @@ impl Http {
             connect_timeout,
             global_timeout,
             policy,
+            tls_problem,
         }
     }
 
@@ -201,6 +237,9 @@ impl Http {
     /// Sends `request`, retrying what a retry may cure, and returns the last reply whatever its
     /// status; only a failure to get any reply is an error here.
     fn execute(&self, url: &str, request: &Request) -> Result<Reply, ApiError> {
+        if let Some(why) = &self.tls_problem {
+            return Err(ApiError::transport(url, why));
+        }
         let mut attempt = 0;
         loop {
             let outcome = self.exchange(url, request);
@@ -561,6 +600,30 @@ pub(crate) mod test_server {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_ca_bundle_replaces_the_trust_roots_or_says_why_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("ca.pem");
+        std::fs::write(
+            &pem,
+            "junk before\n-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        assert!(matches!(ca_bundle(&pem), Ok(RootCerts::Specific(c)) if c.len() == 1));
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "no certificates here\n").unwrap();
+        let why = ca_bundle(&empty).err().unwrap();
+        assert!(
+            why.starts_with("AWS_CA_BUNDLE (") && why.contains("no PEM certificate"),
+            "{why}"
+        );
+        let why = ca_bundle(&dir.path().join("missing.pem")).err().unwrap();
+        assert!(
+            why.contains("missing.pem") && why.contains("no such file"),
+            "{why}"
+        );
+    }
+
     use super::test_server::{ok, reply, serve};
     use super::*;
     use serde_json::json;

@@ -191,3 +191,22 @@ fn ten_thousand_profiles_resolve() {
     let out = sb.run(&["status", "p9999", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn an_unusable_ca_bundle_is_named_not_bypassed() {
+    let mut w = World::new().with_browser();
+    let bundle = w.sb.home().join("corp-ca.pem");
+    std::fs::write(&bundle, "not a certificate\n").unwrap();
+    w.sb.env("AWS_CA_BUNDLE", bundle.to_str().unwrap());
+    let err = assert_fails(&w.sb.run(&["use", "dev"]), 1);
+    assert!(
+        err.contains("AWS_CA_BUNDLE") && err.contains("corp-ca.pem"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: fix the file AWS_CA_BUNDLE names"),
+        "{err}"
+    );
+    assert_eq!(w.mock.total(), 0, "a request went out without the bundle");
+    assert_no_panic(&err);
+}
