@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Output;
 
 use crate::support::{MockSso, RefreshTokenPolicy, SeededSession, browser_command};
-use crate::util::{Sandbox, assert_fails, stderr, stdout};
+use crate::util::{Sandbox, assert_fails, spawn_piped, stderr, stdout};
 
 pub const CONFIG: &str = "\
 [sso-session corp]
@@ -235,12 +235,7 @@ fn approve_from_stderr(mock: &MockSso, child: std::process::Child) -> Output {
 fn no_browser_prints_the_code_and_waits_for_approval() {
     let w =
         World::with_mock(MockSso::builder().interval(0).auto_approve(false).start()).with_browser();
-    let child =
-        w.sb.cmd(&["use", "dev", "--no-browser", "--shell", "bash"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+    let child = spawn_piped(&mut w.sb.cmd(&["use", "dev", "--no-browser", "--shell", "bash"]));
     let out = approve_from_stderr(&w.mock, child);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -336,11 +331,11 @@ fn eight_shells_at_once_share_one_login() {
     let w = World::new().with_browser();
     let children: Vec<_> = (0..8)
         .map(|_| {
-            w.sb.cmd(&["use", "dev", "--use-device-code", "--shell", "bash"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
+            spawn_piped(
+                &mut w
+                    .sb
+                    .cmd(&["use", "dev", "--use-device-code", "--shell", "bash"]),
+            )
         })
         .collect();
     for child in children {
@@ -479,12 +474,7 @@ fn login_always_signs_in_and_prints_nothing_on_stdout() {
 fn an_unapproved_device_code_ends_the_login_when_it_expires() {
     // The service says the code expired.
     let w = World::with_mock(MockSso::builder().interval(0).auto_approve(false).start());
-    let child =
-        w.sb.cmd(&["use", "dev", "--no-browser"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+    let child = spawn_piped(&mut w.sb.cmd(&["use", "dev", "--no-browser"]));
     assert!(w.mock.wait_for_count(
         "/device_authorization",
         1,
@@ -664,12 +654,7 @@ fn without_a_browser_the_device_code_is_used_by_itself() {
         for (k, v) in &extra {
             cmd.env(k, v);
         }
-        let child = cmd
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = approve_from_stderr(&w.mock, child);
+        let out = approve_from_stderr(&w.mock, spawn_piped(&mut cmd));
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(
             stderr(&out).contains("no browser can be opened here"),

@@ -60,6 +60,14 @@ impl Sandbox {
     }
 }
 
+/// Starts `cmd` with stdout and stderr captured, for tests that read it while it runs.
+pub fn spawn_piped(cmd: &mut Command) -> std::process::Child {
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
