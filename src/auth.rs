@@ -160,6 +160,31 @@ pub fn token(
     Ok(token)
 }
 
+/// `call` with a usable token for `session`. A 401 means the token was revoked or expired early:
+/// sign in again once, and call once more. Any other failure becomes an error by `failed`.
+pub fn with_token<T>(
+    engine: &Engine,
+    session: &SsoSession,
+    endpoints: &Endpoints,
+    policy: &Policy,
+    mut call: impl FnMut(&TokenFile) -> Result<T, ApiError>,
+    failed: impl Fn(ApiError) -> Error,
+) -> Result<(TokenFile, T)> {
+    let mut token = token(engine, session, endpoints, policy, None, false)?;
+    let mut retried = false;
+    loop {
+        match call(&token) {
+            Ok(value) => return Ok((token, value)),
+            Err(ApiError::Service { status: 401, .. }) if !retried => {
+                retried = true;
+                let rejected = token.access_token.clone();
+                token = self::token(engine, session, endpoints, policy, Some(&rejected), false)?;
+            }
+            Err(err) => return Err(failed(err)),
+        }
+    }
+}
+
 fn save(engine: &Engine, path: &std::path::Path, token: &TokenFile) {
     // The token still works for this run; only the next run would have to sign in again.
     if let Err(err) = cache::write(path, token) {

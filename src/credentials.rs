@@ -53,33 +53,22 @@ pub fn role_credentials(
         });
     }
     let endpoints = endpoints()?;
-    let session = sso.login_target();
-    let mut token = auth::token(engine, &session, &endpoints, policy, None, false)?;
-    let mut retried = false;
-    let credentials = loop {
-        match portal::get_role_credentials(
-            engine.http(),
-            &endpoints.portal,
-            &token.access_token,
-            &sso.account_id,
-            &sso.role_name,
-        ) {
-            Ok(credentials) => break credentials,
-            // The token was revoked or expired early: sign in again, once.
-            Err(ApiError::Service { status: 401, .. }) if !retried => {
-                retried = true;
-                token = auth::token(
-                    engine,
-                    &session,
-                    &endpoints,
-                    policy,
-                    Some(&token.access_token),
-                    false,
-                )?;
-            }
-            Err(err) => return Err(portal_error(sso, err)),
-        }
-    };
+    let (_, credentials) = auth::with_token(
+        engine,
+        &sso.login_target(),
+        &endpoints,
+        policy,
+        |token| {
+            portal::get_role_credentials(
+                engine.http(),
+                &endpoints.portal,
+                &token.access_token,
+                &sso.account_id,
+                &sso.role_name,
+            )
+        },
+        |err| portal_error(sso, err),
+    )?;
     let file = RoleFile {
         provider_type: "sso".into(),
         credentials: RoleFileCredentials {
@@ -119,8 +108,9 @@ fn portal_error(sso: &Sso, err: ApiError) -> Error {
         ApiError::Service { status: 429, .. } => {
             "the service is throttling; try again shortly".into()
         }
-        err if err.is_ca_bundle() => crate::login::CA_BUNDLE_HINT.into(),
-        _ => "check your network and sso_region".into(),
+        err => err
+            .network_hint(&sso.region)
+            .unwrap_or_else(|| "the service failed; try again shortly".into()),
     };
     Error::new(what, err.to_string())
         .with_hint(hint)

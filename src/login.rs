@@ -373,9 +373,6 @@ fn api_failure(session: &SsoSession, step: &str, err: ApiError) -> Fail {
     Fail::Err(oidc_error(session, step, err))
 }
 
-pub const CA_BUNDLE_HINT: &str =
-    "fix the file AWS_CA_BUNDLE names (PEM certificates), or unset it to use the system's";
-
 /// An sso-oidc error, with what usually causes it.
 pub fn oidc_error(session: &SsoSession, step: &str, err: ApiError) -> Error {
     let hint = match &err {
@@ -391,12 +388,7 @@ pub fn oidc_error(session: &SsoSession, step: &str, err: ApiError) -> Error {
             "check sso_registration_scopes in the sso-session (sso:account:access is the usual one)"
                 .into(),
         ),
-        err if err.is_ca_bundle() => Some(CA_BUNDLE_HINT.into()),
-        ApiError::Transport { .. } => Some(format!(
-            "check your network, and that sso_region ({}) is right",
-            session.region
-        )),
-        _ => None,
+        err => err.network_hint(&session.region),
     };
     let err = Error::new(
         format!("login to {} ({step})", session.start_url),

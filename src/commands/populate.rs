@@ -222,28 +222,18 @@ pub(super) fn accounts_signed_in(
     policy: &Policy,
     pace: &Pace,
 ) -> Result<(TokenFile, Vec<Account>)> {
-    let mut token = auth::token(engine, session, endpoints, policy, None, false)?;
-    let mut retried = false;
-    loop {
-        let listed = paced(pace, || {
-            portal::list_accounts(engine.http(), &endpoints.portal, &token.access_token)
-        });
-        match listed {
-            Ok(accounts) => return Ok((token, accounts)),
-            Err(ApiError::Service { status: 401, .. }) if !retried => {
-                retried = true;
-                token = auth::token(
-                    engine,
-                    session,
-                    endpoints,
-                    policy,
-                    Some(&token.access_token),
-                    false,
-                )?;
-            }
-            Err(err) => return Err(api_error(session, "ListAccounts", err)),
-        }
-    }
+    auth::with_token(
+        engine,
+        session,
+        endpoints,
+        policy,
+        |token| {
+            paced(pace, || {
+                portal::list_accounts(engine.http(), &endpoints.portal, &token.access_token)
+            })
+        },
+        |err| api_error(session, "ListAccounts", err),
+    )
 }
 
 pub(super) fn api_error(session: &SsoSession, call: &str, err: ApiError) -> Error {
@@ -255,7 +245,9 @@ pub(super) fn api_error(session: &SsoSession, call: &str, err: ApiError) -> Erro
         ApiError::Service { status: 403, .. } | ApiError::Service { status: 404, .. } => {
             "your assignments may have changed during the listing; run the command again".into()
         }
-        _ => "check your network and the sso-session's sso_region".into(),
+        err => err
+            .network_hint(&session.region)
+            .unwrap_or_else(|| "the service failed; try again shortly".into()),
     };
     Error::new(call.to_string(), err.to_string())
         .with_hint(hint)

@@ -34,9 +34,20 @@ impl fmt::Display for ApiError {
 }
 
 impl ApiError {
-    /// Whether the fault is the `AWS_CA_BUNDLE` file, not the network or the service.
-    pub fn is_ca_bundle(&self) -> bool {
-        matches!(self, ApiError::Transport { why, .. } if why.starts_with(CA_BUNDLE))
+    /// What to check when no answer came: the `AWS_CA_BUNDLE` file, or the network and the
+    /// region the endpoints were built from. None when the service did answer: its error says why.
+    pub fn network_hint(&self, sso_region: &str) -> Option<String> {
+        match self {
+            ApiError::Service { .. } => None,
+            ApiError::Transport { why, .. } if why.starts_with(CA_BUNDLE) => Some(
+                "fix the file AWS_CA_BUNDLE names (PEM certificates), or unset it to use the \
+                 system's"
+                    .into(),
+            ),
+            ApiError::Transport { .. } => Some(format!(
+                "check your network, and that sso_region ({sso_region}) is right"
+            )),
+        }
     }
 
     /// A Transport error for `url`; the query string is dropped because it can carry account ids.
