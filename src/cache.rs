@@ -5,12 +5,12 @@
 //! (files 0600, folders 0700). A cache file that cannot be read counts as absent.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 
+use crate::atomic_file;
 use crate::config::{Sso, SsoSession};
 use crate::error::{Error, Result, describe_io};
 use crate::pyjson::{self, Separators};
@@ -193,66 +193,11 @@ pub fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Read<T> {
 
 /// Serializes as botocore does (`json.dumps`, default separators) and writes atomically, 0600.
 pub fn write<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    write_private(path, pyjson::dumps(value, Separators::Default).as_bytes())
-}
-
-pub fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::new(path.display().to_string(), "has no parent folder"))?;
-    create_private_dir(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("cache");
-    // The temporary file lives beside its target (same folder, same file system, same 0600
-    // mode) so the rename is atomic, and it is removed if anything fails before the rename.
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        random_suffix()
-    ));
-    let result = (|| {
-        let mut file = open_private(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|err| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(path.display().to_string(), &err)
-    })
-}
-
-fn random_suffix() -> u64 {
-    let mut bytes = [0u8; 8];
-    // A clash only makes create_new fail, which reports an error: no harm beyond that.
-    let _ = getrandom::fill(&mut bytes);
-    u64::from_le_bytes(bytes)
-}
-
-fn open_private(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
-pub fn create_private_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder
-        .create(dir)
-        .map_err(|err| Error::io(dir.display().to_string(), &err))
+    atomic_file::write(
+        path,
+        pyjson::dumps(value, Separators::Default).as_bytes(),
+        atomic_file::Mode::Private,
+    )
 }
 
 /// Removes a cache file; a missing one is already removed.
@@ -279,7 +224,7 @@ pub enum Locked {
 }
 
 pub fn try_lock(dirs: &CacheDirs, session: &SsoSession) -> Result<Locked> {
-    create_private_dir(&dirs.sso)?;
+    atomic_file::create_private_dir(&dirs.sso)?;
     let path = dirs
         .sso
         .join(format!(".ssoenv-{}.lock", token_key(session)));

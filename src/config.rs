@@ -358,7 +358,7 @@ fn parse_scopes(s: &str) -> Vec<String> {
 }
 
 /// The name in `[profile NAME]`, split as botocore does (Python's `shlex.split`): exactly two words.
-fn section_name(header: &str) -> Option<String> {
+pub(crate) fn section_name(header: &str) -> Option<String> {
     // Without quotes or backslashes, shlex only splits on its white space: skip its machinery,
     // which would otherwise run for each of thousands of sections.
     if !header.contains(['"', '\'', '\\']) {

@@ -8,12 +8,12 @@
 //! file in the same folder, renamed over the old one) and keep the file's mode; a new file is
 //! 0600 in a 0700 folder. A symbolic link (dotfiles) is written through, not replaced.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use crate::atomic_file;
 use crate::error::{Error, Result};
+use crate::ini::{line_spans, py_isspace, section_header};
 
 /// What a section header names, as botocore reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -28,10 +28,7 @@ impl SectionName {
     /// The header text inside `[...]`, classified as `config` does: a prefix and exactly two
     /// shell-words (`[profile "my name"]` is profile `my name`).
     pub fn of(header: &str) -> SectionName {
-        let two_words = || {
-            let mut parts = shlex::split(header)?;
-            (parts.len() == 2).then(|| parts.pop()).flatten()
-        };
+        let two_words = || crate::config::section_name(header);
         if header == "default" {
             return SectionName::Profile("default".into());
         }
@@ -79,33 +76,21 @@ struct Line {
     kind: Kind,
 }
 
-fn is_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
 /// Splits as `ini` does (`\n`, `\r\n`, a lone `\r`) and classifies each line by configparser's
 /// rules: an indented line under a key continues its value, even when it looks like a header.
 fn scan(text: &str) -> Vec<Line> {
     let mut lines = Vec::new();
-    let mut pos = 0;
     let mut in_option = false;
     let mut indent_level = 0;
-    while pos < text.len() {
-        let rest = &text[pos..];
-        let len = rest.find(['\n', '\r']).unwrap_or(rest.len());
-        let eol = if rest[len..].starts_with("\r\n") {
-            2
-        } else {
-            usize::from(len < rest.len())
-        };
-        let raw = &rest[..len];
-        let raw = if pos == 0 {
+    for (start, end, next) in line_spans(text) {
+        let raw = &text[start..end];
+        let raw = if start == 0 {
             raw.strip_prefix('\u{feff}').unwrap_or(raw)
         } else {
             raw
         };
-        let stripped = raw.trim_matches(is_space);
-        let indent = raw.chars().take_while(|c| is_space(*c)).count();
+        let stripped = raw.trim_matches(py_isspace);
+        let indent = raw.chars().take_while(|c| py_isspace(*c)).count();
         let kind = if stripped.is_empty() {
             Kind::Blank
         } else if stripped.starts_with('#') || stripped.starts_with(';') {
@@ -114,7 +99,7 @@ fn scan(text: &str) -> Vec<Line> {
             Kind::Continuation
         } else {
             indent_level = indent;
-            if header_text(stripped).is_some() {
+            if section_header(stripped).is_some() {
                 in_option = false;
                 Kind::Header
             } else if stripped.contains(['=', ':']) {
@@ -126,26 +111,18 @@ fn scan(text: &str) -> Vec<Line> {
             }
         };
         lines.push(Line {
-            start: pos,
-            end: pos + len,
-            next: pos + len + eol,
+            start,
+            end,
+            next,
             kind,
         });
-        pos += len + eol;
     }
     lines
 }
 
-/// `[...]` to the last `]` on the line, as `ini` reads a header.
-fn header_text(stripped: &str) -> Option<&str> {
-    let rest = stripped.strip_prefix('[')?;
-    let end = rest.rfind(']')?;
-    (end > 0).then(|| &rest[..end])
-}
-
 fn header_of<'t>(text: &'t str, line: &Line) -> Option<&'t str> {
     (line.kind == Kind::Header)
-        .then(|| header_text(text[line.start..line.end].trim_matches(is_space)))
+        .then(|| section_header(text[line.start..line.end].trim_matches(py_isspace)))
         .flatten()
 }
 
@@ -252,7 +229,7 @@ pub struct Block {
 /// error: editing around it could destroy what a person wrote.
 pub fn find_block(text: &str, begin: &str, end: &str) -> Result<Option<Block>, String> {
     let lines = scan(text);
-    let trimmed = |l: &Line| text[l.start..l.end].trim_matches(is_space);
+    let trimmed = |l: &Line| text[l.start..l.end].trim_matches(py_isspace);
     let is_begin = |l: &Line| {
         l.kind == Kind::Comment && {
             let t = trimmed(l);
@@ -306,7 +283,7 @@ pub fn one_line_value(raw: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    cleaned.trim_matches(is_space).to_string()
+    cleaned.trim_matches(py_isspace).to_string()
 }
 
 /// The config file as found: its text (empty when it does not exist) and where and how to write it.
@@ -341,63 +318,8 @@ impl ConfigFile {
             )
             .with_hint("this is a bug in ssoenv; please report it"));
         }
-        write_keeping_mode(&self.path, text.as_bytes())
+        atomic_file::write(&self.path, text.as_bytes(), atomic_file::Mode::KeepExisting)
     }
-}
-
-/// Writes `contents` to `path` atomically: a temporary file in the same folder, then a rename. An
-/// existing file keeps its permission bits; a new one is 0600, in a folder created 0700 when
-/// missing. A symbolic link is followed, so the file it points to is the one replaced.
-pub fn write_keeping_mode(path: &Path, contents: &[u8]) -> Result<()> {
-    let target = match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-        }
-        _ => path.to_path_buf(),
-    };
-    let what = || path.display().to_string();
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    crate::cache::create_private_dir(&dir)?;
-    let existing = fs::metadata(&target).ok().map(|m| m.permissions());
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("config");
-    let tmp = dir.join(format!(
-        ".{name}.ssoenv-{}-{}.tmp",
-        std::process::id(),
-        getrandom::u64().unwrap_or(0)
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp)?;
-        file.write_all(contents)?;
-        if let Some(permissions) = existing {
-            file.set_permissions(permissions)?;
-        }
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, &target)?;
-        #[cfg(unix)]
-        if let Ok(d) = fs::File::open(&dir) {
-            // The rename itself survives a crash only once the folder is on disk.
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    result.map_err(|err| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(what(), &err)
-    })
 }
 
 #[cfg(test)]
@@ -529,39 +451,6 @@ mod tests {
         assert_eq!(sanitize_name("Ünïcødé"), "n-c-d");
         assert_eq!(sanitize_name("ääà"), "");
         assert_eq!(one_line_value(" a\nb\r "), "a b");
-    }
-
-    #[test]
-    fn keeps_the_mode_and_writes_through_links() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("new/.aws/config");
-        write_keeping_mode(&path, b"[a]\n").unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), "[a]\n");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
-            assert_eq!(mode(&path), 0o600);
-            assert_eq!(mode(path.parent().unwrap()), 0o700);
-            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-            write_keeping_mode(&path, b"[b]\n").unwrap();
-            assert_eq!(mode(&path), 0o640);
-
-            let real = dir.path().join("dotfiles-config");
-            fs::write(&real, "[old]\n").unwrap();
-            let link = dir.path().join("link");
-            std::os::unix::fs::symlink(&real, &link).unwrap();
-            write_keeping_mode(&link, b"[new]\n").unwrap();
-            assert!(
-                fs::symlink_metadata(&link)
-                    .unwrap()
-                    .file_type()
-                    .is_symlink()
-            );
-            assert_eq!(fs::read_to_string(&real).unwrap(), "[new]\n");
-        }
-        let leftovers = fs::read_dir(path.parent().unwrap()).unwrap().count();
-        assert_eq!(leftovers, 1, "a temporary file was left behind");
     }
 
     #[test]

@@ -227,7 +227,7 @@ fn finish(raw: RawSection) -> Result<Section, ParseError> {
 }
 
 /// `\[(.+)\]` anchored at the start: the header runs to the last `]` on the line.
-fn section_header(stripped: &str) -> Option<&str> {
+pub(crate) fn section_header(stripped: &str) -> Option<&str> {
     let rest = stripped.strip_prefix('[')?;
     let end = rest.rfind(']')?;
     (end > 0).then(|| &rest[..end])
@@ -242,7 +242,7 @@ fn split_option(stripped: &str) -> Option<(&str, &str)> {
 }
 
 /// Python's `str.isspace`: Unicode white space plus the ASCII separators U+001C..U+001F.
-fn py_isspace(c: char) -> bool {
+pub(crate) fn py_isspace(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
@@ -252,20 +252,24 @@ fn py_strip(s: &str) -> &str {
 
 /// Lines as Python's text mode reads them: `\n`, `\r\n` and a lone `\r` all end a line.
 fn py_lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
+    line_spans(text).map(|(start, end, _)| &text[start..end])
+}
+
+/// The same lines as byte offsets: where each starts, where its text ends (line break
+/// excluded), and where the next begins. `config_edit` edits the file by these.
+pub(crate) fn line_spans(text: &str) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let mut pos = 0;
     std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
-        let line = &rest[..end];
-        let skip = if rest[end..].starts_with("\r\n") {
+        let rest = text.get(pos..).filter(|r| !r.is_empty())?;
+        let len = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        let skip = if rest[len..].starts_with("\r\n") {
             2
         } else {
-            usize::from(end < rest.len())
+            usize::from(len < rest.len())
         };
-        rest = &rest[end + skip..];
-        Some(line)
+        let span = (pos, pos + len, pos + len + skip);
+        pos = span.2;
+        Some(span)
     })
 }
 

@@ -5,6 +5,7 @@
 //! Nothing here prints; `main` decides what reaches stdout and stderr (the engine talks to the
 //! person through `ui::Ui`).
 
+pub mod atomic_file;
 pub mod auth;
 pub mod browser;
 pub mod cache;

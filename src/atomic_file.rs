@@ -1,0 +1,147 @@
+//! Replacing a file so that a reader sees the old content or the new, never half: the content goes
+//! to a temporary file in the same folder (same file system, mode 0600 from its creation, so a
+//! secret is never readable by others), is synced, and is renamed over the target; on any failure
+//! the temporary file is removed. The caches and the config file are both written this way.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// 0600, whatever the file had (the caches, as botocore writes them).
+    Private,
+    /// The permissions the file had (0600 for a new one), written through a symbolic link to the
+    /// file it names (a config file kept in a dotfiles repository).
+    KeepExisting,
+}
+
+pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
+    let target = match fs::symlink_metadata(path) {
+        Ok(meta) if mode == Mode::KeepExisting && meta.file_type().is_symlink() => {
+            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    };
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    create_private_dir(&dir)?;
+    let existing = match mode {
+        Mode::KeepExisting => fs::metadata(&target).ok().map(|m| m.permissions()),
+        Mode::Private => None,
+    };
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("file");
+    // A clash of names only makes create_new fail, which is reported: no harm beyond that.
+    let tmp = dir.join(format!(
+        ".{name}.ssoenv-{}-{}.tmp",
+        std::process::id(),
+        getrandom::u64().unwrap_or(0)
+    ));
+    let result = (|| -> std::io::Result<()> {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp)?;
+        file.write_all(contents)?;
+        if let Some(permissions) = existing {
+            file.set_permissions(permissions)?;
+        }
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, &target)?;
+        #[cfg(unix)]
+        if let Ok(d) = fs::File::open(&dir) {
+            // The rename itself survives a crash only once the folder is on disk.
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    result.map_err(|err| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(path.display().to_string(), &err)
+    })
+}
+
+/// Creates `dir` and its missing parents, 0700 (they will hold tokens).
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|err| Error::io(dir.display().to_string(), &err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_mode_and_writes_through_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new/.aws/config");
+        write(&path, b"[a]\n", Mode::KeepExisting).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "[a]\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(path.parent().unwrap()), 0o700);
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+            write(&path, b"[b]\n", Mode::KeepExisting).unwrap();
+            assert_eq!(mode(&path), 0o640);
+
+            let real = dir.path().join("dotfiles-config");
+            fs::write(&real, "[old]\n").unwrap();
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&real, &link).unwrap();
+            write(&link, b"[new]\n", Mode::KeepExisting).unwrap();
+            assert!(
+                fs::symlink_metadata(&link)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+            assert_eq!(fs::read_to_string(&real).unwrap(), "[new]\n");
+        }
+        let leftovers = fs::read_dir(path.parent().unwrap()).unwrap().count();
+        assert_eq!(leftovers, 1, "a temporary file was left behind");
+    }
+
+    #[test]
+    fn private_mode_forces_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token.json");
+        fs::write(&path, "old").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+            write(&path, b"new", Mode::Private).unwrap();
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+    }
+}
