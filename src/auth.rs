@@ -77,8 +77,7 @@ fn assess(
     let Some(left) = token.expires().map(|t| t - now) else {
         return Need::Login;
     };
-    // Legacy tokens cannot be refreshed: botocore only refreshes sso-session tokens.
-    let refreshable = session.name.is_some() && token.refreshable(now);
+    let refreshable = token.refreshable(session, now);
     if left >= REFRESH_WINDOW || (left > MIN_LEFT && !refreshable) {
         Need::Nothing(token)
     } else if refreshable {

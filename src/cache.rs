@@ -110,9 +110,11 @@ impl TokenFile {
         time::parse(&self.expires_at)
     }
 
-    /// Whether botocore's rule allows a refresh: a refresh token and a live registration.
-    pub fn refreshable(&self, now: i64) -> bool {
-        self.refresh_token.is_some()
+    /// Whether botocore's rule allows a refresh: a token of an sso-session (legacy profiles never
+    /// refresh), with a refresh token and a live registration.
+    pub fn refreshable(&self, session: &SsoSession, now: i64) -> bool {
+        session.name.is_some()
+            && self.refresh_token.is_some()
             && self.client_id.is_some()
             && self.client_secret.is_some()
             && self

@@ -56,6 +56,40 @@ pub fn profile_header(name: &str) -> String {
     }
 }
 
+/// An IAM Identity Center profile as `configure` and `populate` write it, keys in one order.
+#[derive(Debug, Clone, Copy)]
+pub struct SsoProfileText<'a> {
+    pub name: &'a str,
+    pub session: &'a str,
+    pub account_id: &'a str,
+    pub role_name: &'a str,
+    pub region: Option<&'a str>,
+    pub output: Option<&'a str>,
+    pub account_name: Option<&'a str>,
+}
+
+impl SsoProfileText<'_> {
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![
+            profile_header(self.name),
+            format!("sso_session = {}", self.session),
+            format!("sso_account_id = {}", self.account_id),
+            format!("sso_role_name = {}", self.role_name),
+        ];
+        let optional = [
+            ("region", self.region),
+            ("output", self.output),
+            (crate::config::ACCOUNT_NAME_KEY, self.account_name),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                lines.push(format!("{key} = {value}"));
+            }
+        }
+        lines
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Blank,

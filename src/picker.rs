@@ -10,7 +10,7 @@ use inquire::{InquireError, Select};
 
 use crate::config::{Config, Kind, Paths, selected_profile};
 use crate::error::{Error, Result};
-use crate::ui::Ui;
+use crate::ui::{Ui, printable};
 
 /// Whether a person can answer a picker: stdin and stderr are terminals. stdout does not matter;
 /// inside `awsuse` it is a pipe.
@@ -38,8 +38,8 @@ pub fn choices(config: &Config) -> Vec<Choice> {
         .filter_map(|p| match &p.kind {
             Kind::Sso(sso) => Some((
                 p.name.clone(),
-                printable(&format!("{}/{}", sso.account_id, sso.role_name)),
-                printable(p.region.as_deref().unwrap_or("-")),
+                printable(&format!("{}/{}", sso.account_id, sso.role_name)).into_owned(),
+                printable(p.region.as_deref().unwrap_or("-")).into_owned(),
             )),
             _ => None,
         })
@@ -104,13 +104,6 @@ pub fn pick_profile(ui: &dyn Ui) -> Result<Option<String>> {
         Err(other) => Err(Error::new("profile picker", other.to_string())
             .with_hint("name a profile: `ssoenv use PROFILE`")),
     }
-}
-
-/// Config values reach a terminal here: control characters could move the cursor or recolour it.
-fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }
 
 #[cfg(test)]

@@ -10,6 +10,19 @@ pub trait Ui {
     }
 }
 
+/// `s` as it may reach a terminal: control characters (escape sequences could move the cursor or
+/// recolour the screen) become `?`. Borrowed when there is none, which is nearly always.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 /// Writes each line to stderr, prefixed so it is clear who speaks inside a shell prompt.
 pub struct Stderr;
 

@@ -12,7 +12,7 @@ use std::io::IsTerminal;
 use inquire::validator::Validation;
 use inquire::{InquireError, Select, Text};
 
-use super::populate::{self, ACCOUNT_NAME_KEY, Pace};
+use super::populate::{self, Pace};
 use super::{Outcome, policy};
 use crate::auth::Engine;
 use crate::cache::CacheDirs;
@@ -118,24 +118,16 @@ pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
             ],
         );
     }
-    let mut lines = vec![
-        config_edit::profile_header(&name),
-        format!("sso_session = {session_name}"),
-        format!(
-            "sso_account_id = {}",
-            config_edit::one_line_value(&account.account_id)
-        ),
-        format!("sso_role_name = {}", config_edit::one_line_value(&role)),
-    ];
-    if let Some(region) = &region {
-        lines.push(format!("region = {region}"));
+    let lines = config_edit::SsoProfileText {
+        name: &name,
+        session: &session_name,
+        account_id: &config_edit::one_line_value(&account.account_id),
+        role_name: &config_edit::one_line_value(&role),
+        region: region.as_deref(),
+        output: output.as_deref(),
+        account_name: Some(&account_name),
     }
-    if let Some(output) = &output {
-        lines.push(format!("output = {output}"));
-    }
-    if !account_name.is_empty() {
-        lines.push(format!("{ACCOUNT_NAME_KEY} = {account_name}"));
-    }
+    .lines();
     let replaced = match config_edit::find_section(&text, &SectionName::Profile(name.clone())) {
         Some(range) => {
             Taken::new(&config, &text).check(&name, args.force, &paths)?;
@@ -193,11 +185,11 @@ fn suggest_name(account_name: &str, account_id: &str, role: &str) -> String {
     }
 }
 
+/// A free name for a profile whose suggested name is taken: `base-2`, `base-3`, ...
 fn free_suggestion(base: &str, taken: &Taken) -> String {
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|n| !taken.profiles.contains(n))
-        .unwrap_or_default()
+    let mut taken_names = taken.profiles.clone();
+    taken_names.insert(base.to_string());
+    populate::free_name(base, &taken_names)
 }
 
 /// The existing sso-session named by the flags or chosen at the prompt, or a new one (true).
@@ -707,11 +699,7 @@ impl Ask {
 }
 
 fn region_validator(s: &str) -> Result<Validation, inquire::CustomUserError> {
-    let s = s.trim();
-    let valid = !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    Ok(if valid {
+    Ok(if endpoint::is_region_name(s.trim()) {
         Validation::Valid
     } else {
         Validation::Invalid("a region name such as eu-west-1".into())

@@ -6,7 +6,7 @@ use super::Outcome;
 use crate::cli::ListArgs;
 use crate::config::{Config, Kind, Paths, Profile};
 use crate::error::Result;
-use crate::ui::Ui;
+use crate::ui::{Ui, printable};
 
 pub fn run(args: &ListArgs, ui: &dyn Ui) -> Result<Outcome> {
     let config = Config::load(Paths::from_env()?)?;
@@ -142,18 +142,5 @@ fn width(s: &str) -> usize {
         s.len()
     } else {
         s.chars().count()
-    }
-}
-
-/// Config values reach a terminal here: control characters could move the cursor or recolour it.
-fn printable(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if c.is_control() { '?' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
     }
 }

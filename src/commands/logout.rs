@@ -5,7 +5,7 @@ use super::profile::SsoProfile;
 use crate::auth::Engine;
 use crate::cache::{self, CacheDirs, RoleFile, TokenFile};
 use crate::cli::LogoutArgs;
-use crate::config::{Config, Kind, Paths, SsoSession, selected_profile};
+use crate::config::{Config, Kind, Paths, selected_profile};
 use crate::error::Result;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal;
@@ -25,11 +25,13 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui) -> Result<Outcome> {
                 .sso
                 .login_target(),
         };
-        // The role credentials of every profile that signs in through this session.
+        // The role credentials of every profile that signs in through this session: those whose
+        // token is the same cache file.
+        let key = cache::token_key(&session);
         let roles = config
             .profiles()
             .filter_map(|p| match p.kind {
-                Kind::Sso(sso) if same_session(&sso.login_target(), &session) => {
+                Kind::Sso(sso) if cache::token_key(&sso.login_target()) == key => {
                     Some(dirs.role_path(&sso))
                 }
                 _ => None,
@@ -53,14 +55,6 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui) -> Result<Outcome> {
         "signed out of {ended} SSO session(s); removed {removed} cached role credential(s)"
     ));
     Ok(Outcome::Print(String::new()))
-}
-
-fn same_session(a: &SsoSession, b: &SsoSession) -> bool {
-    match (&a.name, &b.name) {
-        (Some(x), Some(y)) => x == y,
-        (None, None) => a.start_url == b.start_url,
-        _ => false,
-    }
 }
 
 /// Tells the service the token is done with, so a stolen copy stops working. Best effort: the

@@ -480,19 +480,16 @@ impl Entry {
     }
 
     fn lines(&self, session: &str) -> Vec<String> {
-        let mut lines = vec![
-            config_edit::profile_header(&self.name),
-            format!("sso_session = {session}"),
-            format!("sso_account_id = {}", self.account_id),
-            format!("sso_role_name = {}", self.role_name),
-        ];
-        if let Some(region) = &self.region {
-            lines.push(format!("region = {region}"));
+        config_edit::SsoProfileText {
+            name: &self.name,
+            session,
+            account_id: &self.account_id,
+            role_name: &self.role_name,
+            region: self.region.as_deref(),
+            output: None,
+            account_name: self.account_name.as_deref(),
         }
-        if let Some(account_name) = &self.account_name {
-            lines.push(format!("{ACCOUNT_NAME_KEY} = {account_name}"));
-        }
-        lines
+        .lines()
     }
 }
 
@@ -647,7 +644,7 @@ pub fn plan_edit(
     })
 }
 
-fn free_name(base: &str, taken: &HashSet<String>) -> String {
+pub(super) fn free_name(base: &str, taken: &HashSet<String>) -> String {
     if !taken.contains(base) {
         return base.to_string();
     }

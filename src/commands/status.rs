@@ -30,9 +30,7 @@ pub fn run(args: &StatusArgs, ui: &dyn Ui) -> Result<Outcome> {
         }
     };
     let token_expires = token.as_ref().and_then(TokenFile::expires);
-    let refreshable = token
-        .as_ref()
-        .is_some_and(|t| session.name.is_some() && t.refreshable(now));
+    let refreshable = token.as_ref().is_some_and(|t| t.refreshable(&session, now));
     let role_path = dirs.role_path(&target.sso);
     let role_expires = credentials::cached(&engine, &target.sso).map(|c| c.expiration);
 

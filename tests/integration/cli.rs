@@ -45,10 +45,7 @@ fn list_shows_kinds_and_warns_about_broken_profiles() {
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(text.starts_with("PROFILE"), "{text}");
-    for row in ["china", "credential-process", "assume-role", "sso-legacy"]
-        .iter()
-        .filter(|s| **s != "sso-legacy")
-    {
+    for row in ["china", "credential-process", "assume-role"] {
         assert!(text.contains(row), "{row} missing from\n{text}");
     }
     assert!(

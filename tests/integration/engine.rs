@@ -684,3 +684,25 @@ fn a_services_section_points_the_profile_at_its_endpoints() {
     assert_exported(&eval_bash(&stdout(&out)), "via-services");
     assert_eq!(mock.count("/federation/credentials"), 1);
 }
+
+/// A refresh that fails while the token still has minutes left: the token is used as it is, with
+/// a warning, and nobody is asked to sign in.
+#[test]
+fn a_failed_refresh_falls_back_on_the_token_it_had() {
+    let w = World::new().with_browser();
+    let seeded = w.seed_cli_token(5 * 60);
+    w.mock.fail_next_on("/token", 4); // the first try and the HTTP layer's three retries
+    let out = w.sb.run(&["use", "dev", "--shell", "bash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: could not refresh the SSO token"),
+        "{}",
+        stderr(&out)
+    );
+    assert_exported(&eval_bash(&stdout(&out)), "dev");
+    let calls = w.mock.requests_to("/federation/credentials");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].bearer_token(), Some(seeded.access_token.as_str()));
+    assert_eq!(w.mock.authorize_hits() + w.mock.device_authorizations(), 0);
+    assert!(w.browser_visits().is_empty());
+}
