@@ -10,13 +10,6 @@ use crate::sso::portal::{self, RoleCredentials};
 use crate::sso::{ApiError, Endpoints};
 use crate::time;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Live {
-    pub credentials: RoleCredentials,
-    /// Where they came from, for `status` and messages.
-    pub from_cache: bool,
-}
-
 pub fn cached(engine: &Engine, sso: &Sso) -> Option<RoleCredentials> {
     let path = engine.dirs.role_path(sso);
     let file = match cache::read::<RoleFile>(&path) {
@@ -42,15 +35,12 @@ pub fn role_credentials(
     endpoints: impl Fn() -> Result<Endpoints>,
     policy: &Policy,
     force_refresh: bool,
-) -> Result<Live> {
+) -> Result<RoleCredentials> {
     if !force_refresh
         && let Some(credentials) = cached(engine, sso)
         && credentials.expiration - time::now() > REFRESH_WINDOW
     {
-        return Ok(Live {
-            credentials,
-            from_cache: true,
-        });
+        return Ok(credentials);
     }
     let endpoints = endpoints()?;
     let (_, credentials) = auth::with_token(
@@ -85,10 +75,7 @@ pub fn role_credentials(
             .ui
             .warn(&format!("could not cache the role credentials: {err}"));
     }
-    Ok(Live {
-        credentials,
-        from_cache: false,
-    })
+    Ok(credentials)
 }
 
 fn portal_error(sso: &Sso, err: ApiError) -> Error {

@@ -35,13 +35,3 @@ impl Ui for Stderr {
         }
     }
 }
-
-/// Collects lines (tests) or drops them.
-#[derive(Default)]
-pub struct Collect(pub std::cell::RefCell<Vec<String>>);
-
-impl Ui for Collect {
-    fn say(&self, text: &str) {
-        self.0.borrow_mut().push(text.to_string());
-    }
-}

@@ -34,7 +34,7 @@ pub fn run(args: &CredentialProcessArgs, ui: &dyn Ui) -> Result<Outcome> {
         no_login: !std::io::stderr().is_terminal(),
         ..Policy::default()
     };
-    let live =
+    let c =
         credentials::role_credentials(&engine, &target.sso, || target.endpoints(), &policy, false)
             .map_err(|err| match err.kind {
                 ErrorKind::LoginNeeded => {
@@ -42,7 +42,6 @@ pub fn run(args: &CredentialProcessArgs, ui: &dyn Ui) -> Result<Outcome> {
                 }
                 _ => err,
             })?;
-    let c = &live.credentials;
     let doc = ProcessCredentials {
         version: 1,
         access_key_id: &c.access_key_id,

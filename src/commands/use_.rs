@@ -49,14 +49,13 @@ pub fn changes_for(
 ) -> Result<(EnvChanges, i64)> {
     let target = SsoProfile::load(name)?;
     let engine = Engine::new(CacheDirs::from_env()?, ui);
-    let live = credentials::role_credentials(
+    let c = credentials::role_credentials(
         &engine,
         &target.sso,
         || target.endpoints(),
         policy,
         force_refresh,
     )?;
-    let c = &live.credentials;
     let changes = activate(&Activation {
         profile: name,
         account_id: &target.sso.account_id,

@@ -187,11 +187,6 @@ impl Http {
         }
     }
 
-    /// Like [`Http::new`] with both timeouts set to `timeout`, whatever the environment says.
-    pub fn with_timeout(timeout: Duration) -> Http {
-        Http::build(timeout, timeout, RetryPolicy::DEFAULT)
-    }
-
     fn build(connect_timeout: Duration, global_timeout: Duration, policy: RetryPolicy) -> Http {
         let bundle = std::env::var_os(CA_BUNDLE).filter(|v| !v.is_empty());
         let (roots, tls_problem) = match bundle.map(|path| ca_bundle(Path::new(&path))) {
