@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Output;
 
-use crate::support::{MockSso, RefreshTokenPolicy, SeededSession, browser_command};
+use crate::support::{MockSso, SeededSession, browser_command};
 use crate::util::{Sandbox, assert_fails, spawn_piped, stderr, stdout};
 
 pub const CONFIG: &str = "\
@@ -284,13 +284,7 @@ fn force_refresh_fetches_new_role_credentials() {
 
 #[test]
 fn refresh_rotates_the_refresh_token_and_opens_no_browser() {
-    let w = World::with_mock(
-        MockSso::builder()
-            .interval(0)
-            .refresh_token_policy(RefreshTokenPolicy::Always)
-            .start(),
-    )
-    .with_browser();
+    let w = World::new().with_browser();
     let seeded = w.seed_cli_token(5 * 60); // under the 15-minute window
     let env = w.use_ok(&["dev"]);
     assert_exported(&env, "dev");

@@ -7,7 +7,6 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::engine::{CORP_TOKEN, World};
-use crate::support::{MockSso, RefreshTokenPolicy};
 use crate::util::{Sandbox, fixture, stderr, stdout};
 
 /// What botocore resolves for `profile` inside the sandbox.
@@ -80,13 +79,7 @@ fn ssoenv_uses_what_botocore_refreshed_and_cached() {
     let Some(python) = crate::util::python_with_botocore() else {
         return;
     };
-    let w = World::with_mock(
-        MockSso::builder()
-            .interval(0)
-            .refresh_token_policy(RefreshTokenPolicy::Always)
-            .start(),
-    )
-    .with_browser();
+    let w = World::new().with_browser();
     // A token the AWS CLI left behind, 5 minutes from expiry: botocore refreshes it.
     let seeded = w.seed_cli_token(5 * 60);
     let theirs = botocore_credentials(&python, &w, "dev");
