@@ -19,6 +19,17 @@ pub enum Mode {
 }
 
 pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
+    write_checked(path, contents, mode, || Ok(()))
+}
+
+/// [`write`], with `still_valid` run once the new content is on disk, just before the rename: its
+/// error leaves the target as it was. The config edit checks there that nobody changed the file.
+pub fn write_checked(
+    path: &Path,
+    contents: &[u8],
+    mode: Mode,
+    still_valid: impl FnOnce() -> Result<()>,
+) -> Result<()> {
     let target = match fs::symlink_metadata(path) {
         Ok(meta) if mode == Mode::KeepExisting && meta.file_type().is_symlink() => {
             fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
@@ -44,6 +55,7 @@ pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
         std::process::id(),
         getrandom::u64().unwrap_or(0)
     ));
+    let mut refused = None;
     let result = (|| -> std::io::Result<()> {
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
@@ -59,6 +71,10 @@ pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
         }
         file.sync_all()?;
         drop(file);
+        if let Err(err) = still_valid() {
+            refused = Some(err);
+            return Err(std::io::Error::other("refused before the rename"));
+        }
         fs::rename(&tmp, &target)?;
         #[cfg(unix)]
         if let Ok(d) = fs::File::open(&dir) {
@@ -69,7 +85,7 @@ pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
     })();
     result.map_err(|err| {
         let _ = fs::remove_file(&tmp);
-        Error::io(path.display().to_string(), &err)
+        refused.unwrap_or_else(|| Error::io(path.display().to_string(), &err))
     })
 }
 

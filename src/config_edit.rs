@@ -7,9 +7,16 @@
 //! is really the continuation of a value is not taken for a header. Writes are atomic (a temporary
 //! file in the same folder, renamed over the old one) and keep the file's mode; a new file is
 //! 0600 in a 0700 folder. A symbolic link (dotfiles) is written through, not replaced.
+//!
+//! Every change goes through [`edit`]: locked against other ssoenv processes, planned on the text
+//! read, and written only if nobody changed the file meanwhile, so no edit is ever lost silently.
 
+use std::cell::Cell;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::atomic_file;
 use crate::error::{Error, Result};
@@ -331,17 +338,29 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     pub fn read(path: &Path) -> Result<ConfigFile> {
-        let text = crate::config::read_text(path)?;
-        Ok(ConfigFile {
+        Ok(ConfigFile::from_read(path, crate::config::read_text(path)?))
+    }
+
+    fn from_read(path: &Path, text: Option<String>) -> ConfigFile {
+        ConfigFile {
             path: path.to_path_buf(),
             existed: text.is_some(),
             text: text.unwrap_or_default(),
-        })
+        }
     }
 
-    /// Writes `text` in place of the file, atomically. Refuses text the AWS CLI could not read
-    /// (that would be a bug here; better to say so than to break every profile).
-    pub fn write(&self, text: &str) -> Result<()> {
+    /// Whether `now` (a fresh read) is what this was read from.
+    fn same_as(&self, now: &Option<String>) -> bool {
+        match now {
+            Some(text) => self.existed && *text == self.text,
+            None => !self.existed,
+        }
+    }
+
+    /// Writes `text` in place of the file, atomically, once `still_valid` agrees just before the
+    /// rename. Refuses text the AWS CLI could not read (that would be a bug here; better to say
+    /// so than to break every profile).
+    fn write(&self, text: &str, still_valid: impl FnOnce() -> Result<()>) -> Result<()> {
         if let Err(err) = crate::ini::parse(text) {
             return Err(Error::new(
                 self.path.display().to_string(),
@@ -352,8 +371,181 @@ impl ConfigFile {
             )
             .with_hint("this is a bug in ssoenv; please report it"));
         }
-        atomic_file::write(&self.path, text.as_bytes(), atomic_file::Mode::KeepExisting)
+        atomic_file::write_checked(
+            &self.path,
+            text.as_bytes(),
+            atomic_file::Mode::KeepExisting,
+            still_valid,
+        )
     }
+}
+
+/// What a planner decided, given the file as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan<T> {
+    /// Replace the file with this text; `T` says what the edit did, for the caller's message.
+    Write(String, T),
+    /// Leave the file alone (nothing changed, or a dry run).
+    Keep(T),
+}
+
+impl<T> Plan<T> {
+    pub fn value(&self) -> &T {
+        match self {
+            Plan::Write(_, value) | Plan::Keep(value) => value,
+        }
+    }
+
+    pub fn wrote(&self) -> bool {
+        matches!(self, Plan::Write(..))
+    }
+}
+
+/// How many times an edit is planned again because another program changed the file under it.
+const ATTEMPTS: usize = 3;
+/// How long an edit waits for another ssoenv editing the same file. The lock is held for
+/// milliseconds (network work comes before it), so a holder this slow is a stopped process.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// The one way ssoenv changes the config file. `plan` must be a pure function of the file it is
+/// given: it may run several times. Under an exclusive lock shared by every ssoenv process, the
+/// file is read, planned, and replaced only if its bytes are still those read, checked just before
+/// the rename; when another program changed it, the edit is planned again against the new text,
+/// and after [`ATTEMPTS`] such changes it fails, writing nothing. Returns the plan carried out.
+///
+/// A plan that writes nothing takes no lock (a dry run, or a read-only dotfiles config that is up
+/// to date, stays possible).
+pub fn edit<T>(
+    path: &Path,
+    mut plan: impl FnMut(&ConfigFile) -> Result<Plan<T>>,
+) -> Result<Plan<T>> {
+    let planned = plan(&ConfigFile::read(path)?)?;
+    if let Plan::Keep(_) = planned {
+        return Ok(planned);
+    }
+    let _lock = EditLock::acquire(path, LOCK_WAIT)?;
+    edit_locked(path, &mut crate::config::read_text, &mut plan)
+}
+
+/// The loop of [`edit`], with the reader passed in so that a test can change the file between the
+/// read and the write, as another program would.
+fn edit_locked<T>(
+    path: &Path,
+    read: &mut dyn FnMut(&Path) -> Result<Option<String>>,
+    plan: &mut dyn FnMut(&ConfigFile) -> Result<Plan<T>>,
+) -> Result<Plan<T>> {
+    for _ in 0..ATTEMPTS {
+        let file = ConfigFile::from_read(path, read(path)?);
+        let planned = plan(&file)?;
+        let Plan::Write(text, _) = &planned else {
+            return Ok(planned);
+        };
+        let changed = Cell::new(false);
+        let written = file.write(text, || {
+            if file.same_as(&read(path)?) {
+                Ok(())
+            } else {
+                // Only a signal to the loop below, which plans again; never shown.
+                changed.set(true);
+                Err(Error::new(path.display().to_string(), "changed"))
+            }
+        });
+        match written {
+            Ok(()) => return Ok(planned),
+            Err(_) if changed.get() => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    Err(Error::new(
+        path.display().to_string(),
+        format!(
+            "another program changed the file {ATTEMPTS} times while ssoenv was editing it; \
+             nothing was written"
+        ),
+    )
+    .with_hint("run the command again once the other program is done with the file"))
+}
+
+/// An exclusive OS lock (flock/LockFileEx, released when the process dies) on a file beside the
+/// config file, `.NAME.ssoenv.lock`, holding the holder's process id for the message of a
+/// waiter that gives up. Beside the file a symbolic link names, when it is one, so that every
+/// path to the same file shares one lock.
+struct EditLock {
+    _file: File,
+}
+
+impl EditLock {
+    fn acquire(config: &Path, wait: Duration) -> Result<EditLock> {
+        let path = lock_path(config);
+        let shown = || path.display().to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            atomic_file::create_private_dir(dir)?;
+        }
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // A link planted in its place is refused, not followed to a file of someone's choice.
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+        }
+        let mut file = options
+            .open(&path)
+            .map_err(|err| Error::io(shown(), &err))?;
+        let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    let mut holder = String::new();
+                    let _ = (&file).read_to_string(&mut holder);
+                    let holder = match holder.trim().parse::<u32>() {
+                        Ok(pid) => format!("another ssoenv (process {pid})"),
+                        Err(_) => "another ssoenv".to_string(),
+                    };
+                    return Err(Error::new(
+                        config.display().to_string(),
+                        format!(
+                            "{holder} has been editing it for over {} s (lock {})",
+                            wait.as_secs(),
+                            shown()
+                        ),
+                    )
+                    .with_hint(
+                        "if that process is stopped (Ctrl-Z), resume it with `fg` or end it; \
+                         then run this again",
+                    ));
+                }
+                Err(TryLockError::Error(err)) => {
+                    return Err(Error::new(shown(), format!("cannot lock: {err}")));
+                }
+            }
+        }
+        // Who holds it, for a waiter's message; the lock holds without it.
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()));
+        Ok(EditLock { _file: file })
+    }
+}
+
+fn lock_path(config: &Path) -> PathBuf {
+    let target = match fs::symlink_metadata(config) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            fs::canonicalize(config).unwrap_or_else(|_| config.to_path_buf())
+        }
+        _ => config.to_path_buf(),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "config".into());
+    target.with_file_name(format!(".{name}.ssoenv.lock"))
 }
 
 #[cfg(test)]
@@ -492,7 +684,186 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = ConfigFile::read(&dir.path().join("config")).unwrap();
         assert!(!file.existed);
-        assert!(file.write("[a]\n[a]\n").is_err());
+        assert!(file.write("[a]\n[a]\n", || Ok(())).is_err());
         assert!(!dir.path().join("config").exists());
+    }
+
+    /// A reader that, at its reads numbered in `change_at` (1-based), first rewrites the file as
+    /// another program would.
+    fn changing_reader(change_at: &'static [usize]) -> impl FnMut(&Path) -> Result<Option<String>> {
+        let mut calls = 0;
+        move |path: &Path| {
+            calls += 1;
+            if change_at.contains(&calls) {
+                fs::write(path, format!("[other]\nchange = {calls}\n")).unwrap();
+            }
+            crate::config::read_text(path)
+        }
+    }
+
+    fn add_mine(file: &ConfigFile) -> Result<Plan<String>> {
+        Ok(Plan::Write(
+            append(&file.text, &lines(&["[profile mine]", "k = v"])),
+            file.text.clone(),
+        ))
+    }
+
+    #[test]
+    fn an_edit_is_planned_again_when_the_file_changes_before_the_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        fs::write(&path, "[a]\n").unwrap();
+        // Read 1 plans; read 2 is the check before the rename, after another program wrote.
+        let mut read = changing_reader(&[2]);
+        let mut seen = Vec::new();
+        let done = edit_locked(&path, &mut read, &mut |file| {
+            seen.push(file.text.clone());
+            add_mine(file)
+        })
+        .unwrap();
+        assert_eq!(seen, ["[a]\n", "[other]\nchange = 2\n"]);
+        assert!(done.wrote());
+        assert_eq!(done.value(), "[other]\nchange = 2\n");
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "[other]\nchange = 2\n\n[profile mine]\nk = v\n"
+        );
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "a file was left"
+        );
+    }
+
+    #[test]
+    fn an_edit_gives_up_on_a_file_that_keeps_changing_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        fs::write(&path, "[a]\n").unwrap();
+        let mut read = changing_reader(&[2, 4, 6]);
+        let err = edit_locked(&path, &mut read, &mut add_mine).unwrap_err();
+        assert_eq!(err.what, path.display().to_string());
+        assert!(
+            err.why.contains("another program changed the file 3 times")
+                && err.why.contains("nothing was written"),
+            "{err}"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "[other]\nchange = 6\n");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "a file was left"
+        );
+    }
+
+    #[test]
+    fn an_edit_notices_a_file_created_or_removed_under_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        // Absent when read, present at the check: planned again on what is there.
+        let mut created = {
+            let mut calls = 0;
+            move |p: &Path| {
+                calls += 1;
+                if calls == 2 {
+                    fs::write(p, "[new]\n").unwrap();
+                }
+                crate::config::read_text(p)
+            }
+        };
+        edit_locked(&path, &mut created, &mut add_mine).unwrap();
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "[new]\n\n[profile mine]\nk = v\n"
+        );
+        // Present when read, removed at the check: planned again on an empty file.
+        let mut removed = {
+            let mut calls = 0;
+            move |p: &Path| {
+                calls += 1;
+                if calls == 2 {
+                    fs::remove_file(p).unwrap();
+                }
+                crate::config::read_text(p)
+            }
+        };
+        fs::write(&path, "[old]\n").unwrap();
+        let done = edit_locked(&path, &mut removed, &mut add_mine).unwrap();
+        assert_eq!(done.value(), "");
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "[profile mine]\nk = v\n"
+        );
+    }
+
+    #[test]
+    fn a_held_lock_bounds_the_wait_and_names_its_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let held = EditLock::acquire(&path, Duration::ZERO).unwrap();
+        let lock = dir.path().join(".config.ssoenv.lock");
+        assert_eq!(
+            fs::read_to_string(&lock).unwrap(),
+            format!("{}\n", std::process::id())
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&lock).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let err = match EditLock::acquire(&path, Duration::from_millis(200)) {
+            Err(err) => err,
+            Ok(_) => panic!("locked twice"),
+        };
+        assert_eq!(err.what, path.display().to_string());
+        assert!(
+            err.why.contains(&format!(
+                "another ssoenv (process {}) has been editing it",
+                std::process::id()
+            )),
+            "{err}"
+        );
+        assert!(err.hint.unwrap().contains("fg"));
+        drop(held);
+        EditLock::acquire(&path, Duration::ZERO).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_follows_a_linked_config_but_no_planted_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles/aws-config");
+        fs::create_dir_all(real.parent().unwrap()).unwrap();
+        fs::write(&real, "[a]\n").unwrap();
+        let link = dir.path().join("config");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        drop(EditLock::acquire(&link, Duration::ZERO).unwrap());
+        assert!(dir.path().join("dotfiles/.aws-config.ssoenv.lock").exists());
+        assert!(!dir.path().join(".config.ssoenv.lock").exists());
+
+        // A link planted where the lock goes is refused, and what it names is left alone.
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "keep").unwrap();
+        let plain = dir.path().join("plain");
+        std::os::unix::fs::symlink(&victim, dir.path().join(".plain.ssoenv.lock")).unwrap();
+        assert!(EditLock::acquire(&plain, Duration::ZERO).is_err());
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
+    }
+
+    #[test]
+    fn an_edit_that_writes_nothing_takes_no_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        fs::write(&path, "[a]\n").unwrap();
+        let kept = edit(&path, |file| Ok(Plan::Keep(file.text.len()))).unwrap();
+        assert_eq!(kept, Plan::Keep(4));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        let wrote = edit(&path, add_mine).unwrap();
+        assert!(wrote.wrote());
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "[a]\n\n[profile mine]\nk = v\n"
+        );
     }
 }

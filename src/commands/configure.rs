@@ -18,7 +18,7 @@ use crate::auth::Engine;
 use crate::cache::CacheDirs;
 use crate::cli::ConfigureArgs;
 use crate::config::{Config, Paths, SsoSession};
-use crate::config_edit::{self, ConfigFile, SectionName};
+use crate::config_edit::{self, ConfigFile, Plan, SectionName};
 use crate::error::{Error, Result};
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal::{self, Account};
@@ -101,23 +101,6 @@ pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
         }
     };
 
-    // Read again: the login may have taken minutes, and the edit applies to what is there now.
-    let file = ConfigFile::read(&paths.config)?;
-    let mut text = file.text.clone();
-    if new_session
-        && config_edit::find_section(&text, &SectionName::SsoSession(session_name.clone()))
-            .is_none()
-    {
-        text = config_edit::append(
-            &text,
-            &[
-                format!("[sso-session {session_name}]"),
-                format!("sso_start_url = {}", session.start_url),
-                format!("sso_region = {}", session.region),
-                format!("sso_registration_scopes = {SCOPES}"),
-            ],
-        );
-    }
     let lines = config_edit::SsoProfileText {
         name: &name,
         session: &session_name,
@@ -128,25 +111,44 @@ pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
         account_name: Some(&account_name),
     }
     .lines();
-    let replaced = match config_edit::find_section(&text, &SectionName::Profile(name.clone())) {
-        Some(range) => {
-            Taken::new(&config, &text).check(&name, args.force, &paths)?;
-            text = config_edit::replace(&text, range, &lines);
-            true
+    // Planned on the file as it is now (the login may have taken minutes), under the edit lock.
+    let planned = config_edit::edit(&paths.config, |file| {
+        let mut text = file.text.clone();
+        let add_session = new_session
+            && config_edit::find_section(&text, &SectionName::SsoSession(session_name.clone()))
+                .is_none();
+        if add_session {
+            text = config_edit::append(
+                &text,
+                &[
+                    format!("[sso-session {session_name}]"),
+                    format!("sso_start_url = {}", session.start_url),
+                    format!("sso_region = {}", session.region),
+                    format!("sso_registration_scopes = {SCOPES}"),
+                ],
+            );
         }
-        None => {
-            text = config_edit::append(&text, &lines);
-            false
-        }
-    };
-    file.write(&text)?;
+        let replaced = match config_edit::find_section(&text, &SectionName::Profile(name.clone())) {
+            Some(range) => {
+                Taken::new(&config, &text).check(&name, args.force, &paths)?;
+                text = config_edit::replace(&text, range, &lines);
+                true
+            }
+            None => {
+                text = config_edit::append(&text, &lines);
+                false
+            }
+        };
+        Ok(Plan::Write(text, (add_session, replaced)))
+    })?;
+    let &(added_session, replaced) = planned.value();
     let where_ = paths.config.display();
     let where_ = if replaced {
         format!("in {where_}")
     } else {
         format!("to {where_}")
     };
-    if new_session {
+    if added_session {
         ui.say(&format!(
             "added [sso-session {session_name}] to {}",
             paths.config.display()

@@ -16,7 +16,7 @@ use crate::auth::{self, Engine, Policy};
 use crate::cache::{CacheDirs, TokenFile};
 use crate::cli::PopulateArgs;
 use crate::config::{Config, Paths, SsoSession};
-use crate::config_edit::{self, ConfigFile, SectionName};
+use crate::config_edit::{self, ConfigFile, Plan, SectionName};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal::{self, Account};
@@ -126,17 +126,25 @@ pub fn run(args: &PopulateArgs, ui: &dyn Ui) -> Result<Outcome> {
         ));
     }
 
-    // The file is read after the network: the edit applies to what is there now.
-    let file = ConfigFile::read(&paths.config)?;
-    let edit = plan_edit(
-        &file.text,
-        &name,
-        &live,
-        &template,
-        args.region.as_deref(),
-        args.prune,
-    )
-    .map_err(block_error)?;
+    // The file is read after the network, under the edit lock: the edit applies to what is there
+    // now, and no other ssoenv replaces it in between.
+    let planned = config_edit::edit(&paths.config, |file| {
+        let edit = plan_edit(
+            &file.text,
+            &name,
+            &live,
+            &template,
+            args.region.as_deref(),
+            args.prune,
+        )
+        .map_err(block_error)?;
+        Ok(if args.dry_run || edit.text == file.text {
+            Plan::Keep(edit)
+        } else {
+            Plan::Write(edit.text.clone(), edit)
+        })
+    })?;
+    let edit = planned.value();
     for note in &edit.notes {
         ui.say(note);
     }
@@ -159,14 +167,13 @@ pub fn run(args: &PopulateArgs, ui: &dyn Ui) -> Result<Outcome> {
         ));
         return Ok(Outcome::Print(out));
     }
-    if edit.text == file.text {
+    if !planned.wrote() {
         ui.say(&format!(
             "no changes: {} profiles for sso-session {name} in {where_} are up to date",
             edit.profiles
         ));
         return Ok(Outcome::Print(String::new()));
     }
-    file.write(&edit.text)?;
     ui.say(&format!(
         "wrote {} profiles for sso-session {name} to {where_} ({})",
         edit.profiles,

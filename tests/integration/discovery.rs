@@ -527,6 +527,145 @@ fn configure_creates_a_private_config_file() {
     }
 }
 
+/// A config with one sso-session per name, all on the mock, each with a token the mock accepts
+/// (so that the runs below race on the file, not on logins).
+fn sessions_world(names: &[&str]) -> (World, String) {
+    let w = World::new();
+    let mut config = String::new();
+    for name in names {
+        config.push_str(&format!(
+            "[sso-session {name}]\nsso_start_url = https://mock.awsapps.com/start\n\
+             sso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n"
+        ));
+        let session = ssoenv::config::SsoSession {
+            name: Some(name.to_string()),
+            start_url: "https://mock.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            registration_scopes: None,
+        };
+        let path = w.path(&format!(
+            "sso/cache/{}.json",
+            ssoenv::cache::token_key(&session)
+        ));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let seeded = w.mock.seed_session(3600);
+        std::fs::write(
+            path,
+            seeded.token_cache_json("https://mock.awsapps.com/start", "us-east-1"),
+        )
+        .unwrap();
+    }
+    w.sb.write_config(&config);
+    (w, config)
+}
+
+fn populate_cmd(w: &World, session: &str) -> Command {
+    let template = format!("{session}-{{account_id}}-{{role_name}}");
+    w.sb.cmd(&[
+        "populate",
+        "--sso-session",
+        session,
+        "--template",
+        &template,
+        "--max-rate",
+        "1000",
+    ])
+}
+
+/// Starts every command at once, then waits for all of them.
+fn run_together(commands: Vec<Command>) -> Vec<Output> {
+    let children: Vec<_> = commands
+        .into_iter()
+        .map(|mut cmd| crate::util::spawn_piped(&mut cmd))
+        .collect();
+    children
+        .into_iter()
+        .map(|child| child.wait_with_output().unwrap())
+        .collect()
+}
+
+/// The block `populate` wrote for `session`, as its profile names.
+fn block_names(text: &str, session: &str) -> Vec<String> {
+    let begin = format!("# BEGIN ssoenv populate sso-session={session} ");
+    let end = format!("# END ssoenv populate sso-session={session}\n");
+    let Some(start) = text.find(&begin) else {
+        return Vec::new();
+    };
+    let stop = text[start..].find(&end).expect("no END line") + start;
+    text[start..stop]
+        .lines()
+        .filter_map(|l| l.strip_prefix("[profile "))
+        .map(|l| l.trim_end_matches(']').to_string())
+        .collect()
+}
+
+#[test]
+fn concurrent_populates_for_different_sessions_keep_every_block() {
+    let sessions = ["a", "b", "c", "d"];
+    let (w, config) = sessions_world(&sessions);
+    for round in 1..=8 {
+        w.sb.write_config(&config);
+        let outs = run_together(sessions.iter().map(|s| populate_cmd(&w, s)).collect());
+        for out in &outs {
+            let err = assert_ok(out);
+            assert!(err.contains("wrote 3 profiles"), "round {round}: {err}");
+        }
+        let text = read(&w);
+        for session in sessions {
+            assert_eq!(
+                block_names(&text, session),
+                [
+                    format!("{session}-111111111111-AdministratorAccess"),
+                    format!("{session}-111111111111-ReadOnly"),
+                    format!("{session}-222222222222-ReadOnly"),
+                ],
+                "round {round}: the block of sso-session {session} was lost:\n{text}"
+            );
+        }
+        assert!(text.starts_with(&config), "round {round}:\n{text}");
+    }
+}
+
+#[test]
+fn configure_racing_populate_keeps_both_edits() {
+    let (w, config) = sessions_world(&["a", "b", "c"]);
+    for round in 1..=6 {
+        w.sb.write_config(&config);
+        let profile = format!("configured-{round}");
+        let configure = w.sb.cmd(&[
+            "configure",
+            "--sso-session",
+            "a",
+            "--account-id",
+            "222222222222",
+            "--profile",
+            &profile,
+        ]);
+        let outs = run_together(vec![
+            configure,
+            populate_cmd(&w, "b"),
+            populate_cmd(&w, "c"),
+        ]);
+        for out in &outs {
+            assert_ok(out);
+        }
+        let text = read(&w);
+        assert!(
+            text.contains(&format!(
+                "[profile {profile}]\nsso_session = a\nsso_account_id = 222222222222\n"
+            )),
+            "round {round}: the configured profile was lost:\n{text}"
+        );
+        for session in ["b", "c"] {
+            assert_eq!(
+                block_names(&text, session).len(),
+                3,
+                "round {round}: the block of sso-session {session} was lost:\n{text}"
+            );
+        }
+    }
+}
+
 /// A tmux server on its own socket, killed when dropped.
 struct Tmux {
     socket: String,
