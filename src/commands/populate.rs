@@ -528,7 +528,8 @@ impl Edit {
 /// every live role; profiles of roles that went away stay unless `prune`. Names are the template's,
 /// sanitised; a name already used outside the block, or by an earlier role in (account id, role)
 /// order, takes the first free suffix `-2`, `-3`, ... Without `region`, a profile keeps the region
-/// it had.
+/// it had. A role that a profile outside the block already is (this sso-session, account and role,
+/// as `configure` writes it) gets no second profile, unless the block has one for it already.
 pub fn plan_edit(
     text: &str,
     session: &str,
@@ -556,6 +557,7 @@ pub fn plan_edit(
         })
         .collect();
     let old_by_key: HashMap<(String, String), &Entry> = old.iter().map(|e| (e.key(), e)).collect();
+    let outside_roles = roles_outside(text, session, block.as_ref());
 
     let mut live: Vec<&LiveRole> = live.iter().collect();
     live.sort_by(|a, b| (&a.account_id, &a.role_name).cmp(&(&b.account_id, &b.role_name)));
@@ -567,6 +569,15 @@ pub fn plan_edit(
         let account_id = config_edit::one_line_value(&role.account_id);
         let role_name = config_edit::one_line_value(&role.role_name);
         let account_name = config_edit::one_line_value(&role.account_name);
+        let key = (account_id.clone(), role_name.clone());
+        if !old_by_key.contains_key(&key)
+            && let Some(kept) = outside_roles.get(&key)
+        {
+            notes.push(format!(
+                "kept profile \"{kept}\" for {account_id}/{role_name} (outside the generated block)"
+            ));
+            continue;
+        }
         let base = template.name_for(&account_name, &account_id, &role_name);
         let name = free_name(&base, &taken);
         if name != base {
@@ -581,7 +592,7 @@ pub fn plan_edit(
             ));
         }
         taken.insert(name.clone());
-        let previous = old_by_key.get(&(account_id.clone(), role_name.clone()));
+        let previous = old_by_key.get(&key);
         entries.push(Entry {
             name,
             region: region
@@ -649,6 +660,42 @@ pub fn plan_edit(
         kept_stale,
         notes,
     })
+}
+
+/// The profiles outside `block` that are roles of `session`, by (account id, role): the first of
+/// each, in file order. A profile that also has `role_arn` is not that role (botocore assumes the
+/// role it names).
+fn roles_outside(
+    text: &str,
+    session: &str,
+    block: Option<&config_edit::Block>,
+) -> HashMap<(String, String), String> {
+    let mut out = HashMap::new();
+    for (name, range) in config_edit::sections(text) {
+        let SectionName::Profile(name) = name else {
+            continue;
+        };
+        if block.is_some_and(|b| b.range.contains(&range.start)) {
+            continue;
+        }
+        // One section at a time: a section the AWS CLI could not read is simply not recognised.
+        let Ok(parsed) = crate::ini::parse(&text[range]) else {
+            continue;
+        };
+        let Some(section) = parsed.first() else {
+            continue;
+        };
+        let get = |key: &str| section.get(key).and_then(|v| v.as_text());
+        if get("sso_session") == Some(session)
+            && get("role_arn").is_none()
+            && let (Some(account_id), Some(role_name)) =
+                (get("sso_account_id"), get("sso_role_name"))
+        {
+            out.entry((account_id.to_string(), role_name.to_string()))
+                .or_insert(name);
+        }
+    }
+    out
 }
 
 pub(super) fn free_name(base: &str, taken: &HashSet<String>) -> String {
@@ -815,6 +862,39 @@ mod tests {
             &around[old_block.range.end..]
         );
         assert_eq!(edit.diff, ["- [profile a-R]", "+ [profile renamed-R]"]);
+    }
+
+    #[test]
+    fn a_role_a_profile_outside_the_block_already_is_gets_no_second_profile() {
+        let live = [
+            role("1", "a", "R"),
+            role("1", "a", "Admin"),
+            role("2", "b", "R"),
+        ];
+        let text = "[profile dev]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n\
+                    [profile dev-again]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n\
+                    [profile other-session]\nsso_session = else\nsso_account_id = 1\n\
+                    sso_role_name = Admin\n\
+                    [profile chained]\nsso_session = corp\nsso_account_id = 2\nsso_role_name = R\n\
+                    role_arn = arn:aws:iam::3:role/x\n";
+        let edit = plan_edit(text, "corp", &live, &template(), None, false).unwrap();
+        assert_eq!(
+            edit.notes,
+            ["kept profile \"dev\" for 1/R (outside the generated block)"]
+        );
+        assert_eq!(edit.diff, ["+ [profile a-Admin]", "+ [profile b-R]"]);
+        assert_eq!(edit.profiles, 2);
+        // Idempotent: the outside profile is recognised again, and nothing changes.
+        let again = plan_edit(&edit.text, "corp", &live, &template(), None, false).unwrap();
+        assert_eq!(again.text, edit.text);
+        assert_eq!(again.notes, edit.notes);
+
+        // A role the block already holds keeps its generated profile: no name disappears.
+        let first = plan_edit("", "corp", &live, &template(), None, false).unwrap();
+        let around = format!("{text}\n{}", first.text);
+        let kept = plan_edit(&around, "corp", &live, &template(), None, false).unwrap();
+        assert_eq!(kept.text, around);
+        assert!(kept.notes.is_empty(), "{:?}", kept.notes);
     }
 
     #[test]

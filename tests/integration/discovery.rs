@@ -298,13 +298,14 @@ fn populate_names_around_profiles_it_did_not_write() {
         .lines()
         .filter_map(|l| l.strip_prefix("[profile "))
         .collect();
-    assert_eq!(
-        names,
-        [
-            "dev-account-AdministratorAccess]",
-            "dev-account-ReadOnly-2]",
-            "prod-account-ReadOnly]"
-        ]
+    // [profile dev] and [profile prod] already are two of the roles: they are kept, not repeated.
+    assert_eq!(names, ["dev-account-ReadOnly-2]"]);
+    assert!(
+        err.contains(
+            "kept profile \"dev\" for 111111111111/AdministratorAccess (outside the generated \
+             block)"
+        ) && err.contains("kept profile \"prod\" for 222222222222/ReadOnly"),
+        "{err}"
     );
     // The hand-written profile did not gain an account name; `use` of it exports none.
     let env = w.use_ok(&["dev"]);
@@ -663,6 +664,66 @@ fn configure_racing_populate_keeps_both_edits() {
                 "round {round}: the block of sso-session {session} was lost:\n{text}"
             );
         }
+    }
+}
+
+#[test]
+fn configure_then_populate_keeps_the_configured_profile() {
+    let w = World::new().with_browser();
+    // The README's order: configure one profile (the suggested name), then populate its session.
+    let configure: Vec<&str> = CONFIGURE_DEV_RO
+        .iter()
+        .copied()
+        .filter(|a| !["--profile", "dev-ro"].contains(a))
+        .collect();
+    let err = assert_ok(&w.sb.run(&configure));
+    assert!(
+        err.contains("added [profile dev-account-ReadOnly]"),
+        "{err}"
+    );
+    let configured = read(&w);
+    let err = assert_ok(&w.sb.run(&["populate", "--sso-session", "work"]));
+    let text = read(&w);
+    assert!(!text.contains("-2]"), "a duplicate was written:\n{text}");
+    assert!(
+        err.contains(
+            "kept profile \"dev-account-ReadOnly\" for 111111111111/ReadOnly (outside the \
+             generated block)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("wrote 2 profiles for sso-session work"),
+        "{err}"
+    );
+    assert!(text.starts_with(&configured));
+    assert_eq!(
+        block_names(&text, "work"),
+        ["dev-account-AdministratorAccess", "prod-account-ReadOnly"]
+    );
+    // Again: still recognised, nothing changes.
+    let err = assert_ok(&w.sb.run(&["populate", "--sso-session", "work"]));
+    assert!(
+        err.contains("no changes") && err.contains("kept profile \"dev-account-ReadOnly\""),
+        "{err}"
+    );
+    assert_eq!(read(&w), text);
+    if let Some(python) = crate::util::python_with_botocore() {
+        let view = botocore_view(&python, &w, "dev-account-ReadOnly");
+        assert_eq!(
+            view["names"],
+            serde_json::json!([
+                "dev",
+                "dev-account-AdministratorAccess",
+                "dev-account-ReadOnly",
+                "legacy",
+                "prod",
+                "prod-account-ReadOnly"
+            ])
+        );
+        assert_eq!(view["profile"]["sso_session"], "work");
+        assert_eq!(view["profile"]["sso_role_name"], "ReadOnly");
+        assert_eq!(view["profile"]["region"], "eu-central-1");
     }
 }
 
