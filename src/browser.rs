@@ -33,9 +33,49 @@ pub fn from_env() -> Option<Browser> {
     detect(&|name| std::env::var(name).ok())
 }
 
+/// Whether `url` may be handed to a browser: an `https://` URL with a host (plain `http://` only
+/// to a loopback host, which tests and local listeners use). The sign-in URL comes from a server,
+/// and a browser given `--switch` may run a command, `file:` may show local files and
+/// `javascript:` runs script; a URL with a `user@` part can pose as another host. The error says
+/// what is wrong, without the URL (the caller names where it came from).
+pub fn check_url(url: &str) -> Result<(), String> {
+    if url.starts_with('-') {
+        return Err("it begins with `-` (a browser would read it as an option)".into());
+    }
+    // A real sign-in URL is percent-encoded ASCII; anything else could hide what it says.
+    if !url.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("it holds spaces, control characters or text that is not ASCII".into());
+    }
+    let uri: ureq::http::Uri = url.parse().map_err(|_| "it is not a URL".to_string())?;
+    let Some(authority) = uri.authority() else {
+        return Err("it is not an https URL with a host".into());
+    };
+    if authority.as_str().contains('@') {
+        return Err("it holds a `user@` part before the host".into());
+    }
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("https") && !host.is_empty() => Ok(()),
+        Some(s) if s.eq_ignore_ascii_case("http") && loopback => Ok(()),
+        Some(s) if s.eq_ignore_ascii_case("http") => {
+            Err("it is plain http to a host other than this machine".into())
+        }
+        _ => Err("it is not an https URL".into()),
+    }
+}
+
 /// Starts the browser on `url` without waiting for it. Its output is discarded: our stdout is
-/// evaluated by a shell, and a browser's chatter must never land there.
+/// evaluated by a shell, and a browser's chatter must never land there. Refuses any URL that
+/// `check_url` refuses, so nothing reaches a browser unchecked.
 pub fn open(browser: &Browser, url: &str) -> Result<(), String> {
+    check_url(url).map_err(|why| format!("not opening the browser on that URL: {why}"))?;
     match browser {
         Browser::Command(words) => {
             let Some((program, args)) = words.split_first() else {
@@ -83,6 +123,36 @@ mod tests {
             detect(&e),
             Some(Browser::Command(vec!["sh".into(), "/a b/x.sh".into()]))
         );
+    }
+
+    #[test]
+    fn only_https_or_loopback_http_urls_open() {
+        for good in [
+            "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH",
+            "HTTPS://example.com",
+            "http://127.0.0.1:4321/device?user_code=X",
+            "http://localhost/x",
+            "http://[::1]:80/x",
+        ] {
+            assert_eq!(check_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "--foo",
+            "-https://example.com",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "http://example.com",
+            "http://127.0.0.1.evil.com/",
+            "https://portal.aws@evil.com/",
+            "https:///path-only",
+            "https://example.com/\x1b",
+            "https://exa mple.com",
+            "https://example.com/\u{202e}",
+            "",
+            "data:text/html,hi",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad:?} passed");
+        }
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
             if !is_comment && let (Some(target), Some(opt)) = (current, option) {
                 section_mut(&mut sections, &mut defaults, target).lines[opt]
                     .1
-                    .push("");
+                    .push((lineno, ""));
             }
             continue;
         }
@@ -80,7 +80,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         {
             section_mut(&mut sections, &mut defaults, target).lines[opt]
                 .1
-                .push(stripped);
+                .push((lineno, stripped));
             continue;
         }
         indent_level = indent;
@@ -114,7 +114,10 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         let Some((key, value)) = split_option(stripped) else {
             first_bad_line.get_or_insert(ParseError {
                 line: lineno,
-                message: format!("not a `key = value` line: {}", clip(stripped)),
+                message: format!(
+                    "{}: {NOT_KEY_VALUE}",
+                    in_section(sections.as_slice(), target)
+                ),
             });
             option = None;
             continue;
@@ -133,17 +136,15 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         };
         let section = section_mut(&mut sections, &mut defaults, target);
         if section.lines.iter().any(|(k, _)| *k == key) {
-            let where_ = if section.name.is_empty() {
-                "[DEFAULT]".to_string()
-            } else {
-                format!("[{}]", section.name)
-            };
             return Err(ParseError {
                 line: lineno,
-                message: format!("key `{key}` appears twice in {where_}"),
+                message: format!(
+                    "key `{key}` appears twice {}",
+                    in_section(sections.as_slice(), target)
+                ),
             });
         }
-        section.lines.push((key, vec![value]));
+        section.lines.push((key, vec![(lineno, value)]));
         option = Some(section.lines.len() - 1);
     }
     if let Some(err) = first_bad_line {
@@ -170,7 +171,8 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
 struct RawSection<'t> {
     name: &'t str,
     line: usize,
-    lines: Vec<(String, Vec<&'t str>)>,
+    /// Each key with its value's lines, each with its 1-based line number.
+    lines: Vec<(String, Vec<(usize, &'t str)>)>,
 }
 
 fn section_mut<'a, 't>(
@@ -190,28 +192,38 @@ fn finish(raw: RawSection) -> Result<Section, ParseError> {
     let mut entries = Vec::with_capacity(raw.lines.len());
     for (key, parts) in raw.lines {
         let mut joined = match parts.as_slice() {
-            [one] => one.to_string(),
-            parts => parts.join("\n"),
+            [(_, one)] => one.to_string(),
+            parts => {
+                let texts: Vec<&str> = parts.iter().map(|(_, text)| *text).collect();
+                texts.join("\n")
+            }
         };
         joined.truncate(joined.trim_end_matches(py_isspace).len());
         let value = if joined.starts_with('\n') {
+            // Read line by line (the same lines as splitting `joined`), to name the bad one.
             let mut nested = Vec::new();
-            for line in py_splitlines(&joined) {
-                let line = py_strip(line);
-                if line.is_empty() {
-                    continue;
+            for (lineno, part) in &parts {
+                for line in py_splitlines(part) {
+                    let line = py_strip(line);
+                    if line.is_empty() {
+                        continue;
+                    }
+                    let Some((k, v)) = line.split_once('=') else {
+                        let section = if raw.name.is_empty() {
+                            "[DEFAULT]".to_string()
+                        } else {
+                            format!("[{}]", raw.name)
+                        };
+                        return Err(ParseError {
+                            line: *lineno,
+                            message: format!(
+                                "in {section}, the block under key `{key}` has a line without \
+                                 `=` (the line is not shown: it may hold a secret)"
+                            ),
+                        });
+                    };
+                    nested.push((py_strip(k).to_string(), py_strip(v).to_string()));
                 }
-                let Some((k, v)) = line.split_once('=') else {
-                    return Err(ParseError {
-                        line: raw.line,
-                        message: format!(
-                            "in [{}], the block under `{key}` has a line without `=`: {}",
-                            raw.name,
-                            clip(line)
-                        ),
-                    });
-                };
-                nested.push((py_strip(k).to_string(), py_strip(v).to_string()));
             }
             Value::Nested(nested)
         } else {
@@ -224,6 +236,20 @@ fn finish(raw: RawSection) -> Result<Section, ParseError> {
         line: raw.line,
         entries,
     })
+}
+
+/// Parse errors never quote a line or a value, only file, line, section and key: the
+/// credentials file holds secret keys, and a config file may too (`aws_secret_access_key`,
+/// `aws_session_token`), and an error message ends up in terminals and CI logs.
+const NOT_KEY_VALUE: &str =
+    "not a `key = value` line (the line is not shown: it may hold a secret)";
+
+/// `[name]` of the section a line falls in, for messages.
+fn in_section(sections: &[RawSection], target: Option<usize>) -> String {
+    match target.and_then(|i| sections.get(i)) {
+        Some(section) => format!("in [{}]", section.name),
+        None => "in [DEFAULT]".to_string(),
+    }
 }
 
 /// `\[(.+)\]` anchored at the start: the header runs to the last `]` on the line.
@@ -281,15 +307,6 @@ fn py_splitlines(text: &str) -> impl Iterator<Item = &str> {
     ])
 }
 
-/// Config lines can hold secrets: quote at most a little of one in an error.
-fn clip(line: &str) -> String {
-    let mut out: String = line.chars().take(40).collect();
-    if out.len() < line.len() {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +362,30 @@ mod tests {
         assert_eq!(parse("k = v\n").unwrap_err().line, 1);
         assert_eq!(parse("[a]\njunk\nk=v\n").unwrap_err().line, 2);
         assert!(parse("[a]\n= v\n").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_line_and_key_never_the_text() {
+        const S: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        for (text, line, key) in [
+            (format!("[p]\nk = 1\n{S}\n"), 3, None),
+            (format!("[p]\nk = 1\n  {S}\n"), 0, None),
+            (format!("[p]\ns = \n  a = 1\n\n  {S}\n"), 5, Some("`s`")),
+            (format!("[p]\nx={S}\nx = {S}\n"), 3, Some("`x`")),
+            (format!("{S}\n[p]\n"), 1, None),
+            (format!("k = {S}\n"), 1, None),
+        ] {
+            let Err(err) = parse(&text) else {
+                assert_eq!(line, 0, "{text:?} parsed");
+                continue;
+            };
+            assert_eq!(err.line, line, "{text:?}: {err:?}");
+            assert!(!err.message.contains("wJalr"), "{err:?}");
+            assert!(!err.message.contains("EXAMPLE"), "{err:?}");
+            if let Some(key) = key {
+                assert!(err.message.contains(key), "{err:?}");
+            }
+        }
     }
 
     #[test]

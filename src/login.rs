@@ -180,9 +180,29 @@ fn device_flow(
     let http = engine.http();
     let auth = oidc::start_device_authorization(http, oidc_url, registration, &session.start_url)
         .map_err(|e| api_failure(session, "starting a device login", e))?;
+    // The server chose this URL: refuse it before showing it to anyone or opening a browser.
+    if let Err(why) = browser::check_url(&auth.verification_uri_complete) {
+        return Err(Fail::Err(
+            Error::new(
+                format!("login to {}", session.start_url),
+                format!("the sign-in page the service at {oidc_url} sent cannot be opened: {why}"),
+            )
+            .with_hint(
+                "check the sso_region of the session and any AWS_ENDPOINT_URL_SSO_OIDC: \
+                 that server is not IAM Identity Center",
+            ),
+        ));
+    }
     engine.ui.say(&format!(
-        "to sign in to {}, open this page on any device:\n  {}\nand check that it shows the code {}",
-        session.start_url, auth.verification_uri_complete, auth.user_code
+        "to sign in to {}, open this page on any device:",
+        session.start_url
+    ));
+    engine
+        .ui
+        .say(&format!("  {}", auth.verification_uri_complete));
+    engine.ui.say(&format!(
+        "and check that it shows the code {}",
+        auth.user_code
     ));
     if let Some(browser) = browser
         && let Err(why) = browser::open(browser, &auth.verification_uri_complete)
@@ -255,9 +275,10 @@ fn pkce_flow(
         session.registration_scopes.as_deref(),
     );
     engine.ui.say(&format!(
-        "opening the browser to sign in to {}; if it does not open, visit:\n  {url}",
+        "opening the browser to sign in to {}; if it does not open, visit:",
         session.start_url
     ));
+    engine.ui.say(&format!("  {url}"));
     if let Some(browser) = browser
         && let Err(why) = browser::open(browser, &url)
     {

@@ -88,7 +88,7 @@ pub fn pick_profile(ui: &dyn Ui) -> Result<Option<String>> {
     let mut select = Select::new("AWS profile:", choices)
         .with_starting_cursor(cursor)
         .with_page_size(12)
-        .with_formatter(&|picked| picked.value.name.clone());
+        .with_formatter(&|picked| printable(&picked.value.name).into_owned());
     if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         select = select.with_render_config(inquire::ui::RenderConfig::empty());
     }
@@ -160,7 +160,7 @@ sso_role_name = ReadOnly
             "[profile a]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n\
              sso_account_id = 111111111111\nsso_role_name = R\x1b[31m\nregion = x\x07\n",
         ));
-        assert_eq!(choices[0].line, "a  111111111111/R?[31m  x?");
+        assert_eq!(choices[0].line, "a  111111111111/R\\x1b[31m  x\\x07");
     }
 
     #[test]

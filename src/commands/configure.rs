@@ -22,7 +22,7 @@ use crate::config_edit::{self, ConfigFile, Plan, SectionName};
 use crate::error::{Error, Result};
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal::{self, Account};
-use crate::ui::Ui;
+use crate::ui::{Shown, Ui, printable};
 
 const SCOPES: &str = "sso:account:access";
 const OUTPUTS: [&str; 5] = ["json", "text", "table", "yaml", "yaml-stream"];
@@ -387,10 +387,14 @@ fn choose_role(
             ui.say(&format!("the only role you have there: {role}"));
             Ok(role)
         }
-        n if ask.terminal => Select::new(&format!("Role ({n})"), roles)
-            .with_page_size(12)
-            .prompt()
-            .map_err(prompt_error),
+        n if ask.terminal => Select::new(
+            &format!("Role ({n})"),
+            roles.into_iter().map(Shown).collect(),
+        )
+        .with_page_size(12)
+        .prompt()
+        .map(|role| role.0)
+        .map_err(prompt_error),
         n => Err(missing(
             "--role-name",
             &format!(
@@ -408,7 +412,7 @@ struct AccountChoice<'a>(&'a Account);
 impl fmt::Display for AccountChoice<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let a = self.0;
-        let clean = |s: &str| config_edit::one_line_value(s);
+        let clean = |s: &str| printable(s).into_owned();
         write!(f, "{} ({})", clean(&a.account_name), clean(&a.account_id))?;
         if !a.email_address.is_empty() {
             write!(f, " {}", clean(&a.email_address))?;
@@ -581,23 +585,21 @@ impl Ask {
         let mut existing: Vec<String> = config.sso_sessions.keys().cloned().collect();
         existing.sort();
         if !existing.is_empty() {
-            let mut options: Vec<String> = existing
+            let mut options: Vec<Shown<String>> = existing
                 .iter()
                 .map(|name| {
                     let url = config.sso_sessions[name]
                         .get("sso_start_url")
                         .unwrap_or_default();
-                    format!("{name}  {url}")
+                    Shown(format!("{name}  {url}"))
                 })
                 .collect();
-            options.push(NEW.into());
-            let picked = Select::new("SSO session", options.clone())
-                .prompt()
+            options.push(Shown(NEW.into()));
+            let picked = Select::new("SSO session", options)
+                .raw_prompt()
                 .map_err(prompt_error)?;
-            if let Some(i) = options.iter().position(|o| *o == picked)
-                && i < existing.len()
-            {
-                return Ok(existing[i].clone());
+            if let Some(name) = existing.get(picked.index) {
+                return Ok(name.clone());
             }
         }
         let default = start_url

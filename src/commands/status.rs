@@ -9,7 +9,7 @@ use crate::config::selected_profile;
 use crate::credentials;
 use crate::error::Result;
 use crate::time;
-use crate::ui::Ui;
+use crate::ui::{Ui, printable};
 
 /// What the caches hold for a profile; reads files only, never the network.
 pub fn run(args: &StatusArgs, ui: &dyn Ui) -> Result<Outcome> {
@@ -101,7 +101,8 @@ pub fn run(args: &StatusArgs, ui: &dyn Ui) -> Result<Outcome> {
         ("token", token_line),
         ("credentials", role_line),
     ] {
-        out.push_str(&format!("{label:<12} {value}\n"));
+        // A table for people: names from the config file are shown, escapes and all, never sent.
+        out.push_str(&format!("{label:<12} {}\n", printable(&value)));
     }
     Ok(Outcome::Print(out))
 }

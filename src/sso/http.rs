@@ -58,8 +58,9 @@ impl ApiError {
         }
     }
 
-    /// Removes `secret` from every text field: a misbehaving server may echo the bearer token.
-    fn redact(self, secret: Option<&str>) -> ApiError {
+    /// Removes every secret the request carried from every text field: a misbehaving (or
+    /// hostile) server may echo a client secret, device code, refresh or bearer token.
+    fn redact(self, secrets: &[&str]) -> ApiError {
         match self {
             ApiError::Service {
                 status,
@@ -67,12 +68,12 @@ impl ApiError {
                 message,
             } => ApiError::Service {
                 status,
-                code: redact(&code, secret),
-                message: redact(&message, secret),
+                code: redact(&code, secrets),
+                message: redact(&message, secrets),
             },
             ApiError::Transport { url, why } => ApiError::Transport {
-                url: redact(&url, secret),
-                why: redact(&why, secret),
+                url: redact(&url, secrets),
+                why: redact(&why, secrets),
             },
         }
     }
@@ -138,16 +139,27 @@ struct Reply {
 }
 
 enum Request<'a> {
-    Get { bearer: &'a str },
-    PostJson { body: String },
-    PostBearer { bearer: &'a str },
+    Get {
+        bearer: &'a str,
+    },
+    PostJson {
+        body: String,
+        secrets: &'a [&'a str],
+    },
+    PostBearer {
+        bearer: &'a str,
+    },
 }
 
-impl Request<'_> {
-    fn bearer(&self) -> Option<&str> {
+impl<'a> Request<'a> {
+    /// What this request carries that no error may show: the bearer token, or what the caller
+    /// declared of a JSON body.
+    fn secrets(&self) -> &[&'a str] {
         match self {
-            Request::Get { bearer } | Request::PostBearer { bearer } => Some(bearer),
-            Request::PostJson { .. } => None,
+            Request::Get { bearer } | Request::PostBearer { bearer } => {
+                std::slice::from_ref(bearer)
+            }
+            Request::PostJson { secrets, .. } => secrets,
         }
     }
 }
@@ -214,30 +226,38 @@ impl Http {
         }
     }
 
-    /// POST a JSON body, expect a JSON object back (sso-oidc).
-    pub fn post_json(&self, url: &str, body: &Value) -> Result<Value, ApiError> {
-        let body = body.to_string();
-        let reply = self.execute(url, &Request::PostJson { body })?;
-        json_object(url, reply, None)
+    /// POST a JSON body, expect a JSON object back (sso-oidc). `secrets`: every secret value
+    /// in `body` (client secret, device code, refresh token...), which no error may show.
+    pub fn post_json(&self, url: &str, body: &Value, secrets: &[&str]) -> Result<Value, ApiError> {
+        let request = Request::PostJson {
+            body: body.to_string(),
+            secrets,
+        };
+        self.call(url, &request)
+            .and_then(|reply| json_object(url, reply, secrets))
     }
 
     /// GET with the portal's bearer header `x-amz-sso_bearer_token`, expect a JSON object back.
     pub fn get_json(&self, url: &str, bearer: &str) -> Result<Value, ApiError> {
-        self.execute(url, &Request::Get { bearer })
-            .and_then(|reply| json_object(url, reply, Some(bearer)))
-            .map_err(|e| e.redact(Some(bearer)))
+        self.call(url, &Request::Get { bearer })
+            .and_then(|reply| json_object(url, reply, &[bearer]))
     }
 
     /// POST with the bearer header and no body; any 2xx is success (portal logout).
     pub fn post_bearer(&self, url: &str, bearer: &str) -> Result<(), ApiError> {
-        let reply = self
-            .execute(url, &Request::PostBearer { bearer })
-            .map_err(|e| e.redact(Some(bearer)))?;
+        let reply = self.call(url, &Request::PostBearer { bearer })?;
         if (200..300).contains(&reply.status) {
             Ok(())
         } else {
-            Err(decode_error(&reply, Some(bearer)))
+            Err(decode_error(&reply, &[bearer]))
         }
+    }
+
+    /// `execute`, with the request's secrets removed from any error: every request goes
+    /// through here, and every error built from a reply goes through `decode_error`.
+    fn call(&self, url: &str, request: &Request) -> Result<Reply, ApiError> {
+        self.execute(url, request)
+            .map_err(|e| e.redact(request.secrets()))
     }
 
     /// Sends `request`, retrying what a retry may cure, and returns the last reply whatever its
@@ -257,9 +277,7 @@ impl Http {
                 Err(e) => (is_transient(e), None),
             };
             if !retry || attempt >= self.policy.retries {
-                return outcome.map_err(|e| {
-                    ApiError::transport(url, self.describe(&e)).redact(request.bearer())
-                });
+                return outcome.map_err(|e| ApiError::transport(url, self.describe(&e)));
             }
             std::thread::sleep(self.policy.delay(attempt, retry_after));
             attempt += 1;
@@ -269,7 +287,7 @@ impl Http {
     fn exchange(&self, url: &str, request: &Request) -> Result<Reply, ureq::Error> {
         let mut response = match request {
             Request::Get { bearer } => self.agent.get(url).header(BEARER_HEADER, *bearer).call()?,
-            Request::PostJson { body } => self
+            Request::PostJson { body, .. } => self
                 .agent
                 .post(url)
                 .header("content-type", "application/json")
@@ -389,16 +407,56 @@ fn url_for_errors(url: &str) -> String {
 /// real access tokens run to hundreds of characters.
 const MIN_REDACTED: usize = 8;
 
-fn redact(text: &str, secret: Option<&str>) -> String {
-    match secret {
-        Some(s) if s.len() >= MIN_REDACTED => text.replace(s, "[token]"),
-        _ => text.to_owned(),
+/// `text` with each secret replaced, as sent and in the forms a server may echo it in: JSON
+/// string escapes (`\/` too) and URL encoding (either case of hex digit).
+fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= MIN_REDACTED) {
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json
+            .get(1..json.len().saturating_sub(1))
+            .unwrap_or_default();
+        let url: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let percent_spaces = url.replace('+', "%20");
+        let forms = [
+            secret.to_string(),
+            json.to_string(),
+            json.replace('/', "\\/"),
+            lower_hex(&url),
+            lower_hex(&percent_spaces),
+            url,
+            percent_spaces,
+        ];
+        for form in forms {
+            if form.len() >= MIN_REDACTED && out.contains(&form) {
+                out = out.replace(&form, "[secret]");
+            }
+        }
     }
+    out
 }
 
-fn json_object(url: &str, reply: Reply, secret: Option<&str>) -> Result<Value, ApiError> {
+/// `%2F` → `%2f`: the other way to write the same URL encoding.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex_left = 0;
+    for c in encoded.chars() {
+        if hex_left > 0 {
+            out.push(c.to_ascii_lowercase());
+            hex_left -= 1;
+        } else {
+            out.push(c);
+            if c == '%' {
+                hex_left = 2;
+            }
+        }
+    }
+    out
+}
+
+fn json_object(url: &str, reply: Reply, secrets: &[&str]) -> Result<Value, ApiError> {
     if !(200..300).contains(&reply.status) {
-        return Err(decode_error(&reply, secret));
+        return Err(decode_error(&reply, secrets));
     }
     match serde_json::from_str::<Value>(&reply.body) {
         Ok(v @ Value::Object(_)) => Ok(v),
@@ -408,11 +466,13 @@ fn json_object(url: &str, reply: Reply, secret: Option<&str>) -> Result<Value, A
 
 /// A non-2xx reply. OIDC puts its code in the body's `error`, the portal in `x-amzn-ErrorType`;
 /// other AWS front ends use `__type` or `code`.
-fn decode_error(reply: &Reply, secret: Option<&str>) -> ApiError {
+/// Secrets are removed from the body and header before anything is cut short: a shortened
+/// secret would no longer match.
+fn decode_error(reply: &Reply, secrets: &[&str]) -> ApiError {
     let status = reply.status;
-    let body = redact(&reply.body, secret);
-    let header_code = reply
-        .error_type
+    let body = redact(&reply.body, secrets);
+    let error_type = reply.error_type.as_deref().map(|t| redact(t, secrets));
+    let header_code = error_type
         .as_deref()
         .and_then(|t| t.split(':').next())
         .map(str::trim)
@@ -437,7 +497,7 @@ fn decode_error(reply: &Reply, secret: Option<&str>) -> ApiError {
                     code: clean(&header_code.unwrap_or_else(fallback_code), 100),
                     message: clean(&message, 200),
                 }
-                .redact(secret);
+                .redact(secrets);
             }
         }
     };
@@ -463,12 +523,13 @@ fn decode_error(reply: &Reply, secret: Option<&str>) -> ApiError {
         .or_else(|| field("Message"))
         .map(str::to_owned)
         .unwrap_or_else(|| status_words(status));
+    // Decoding may have undone an escape that hid a secret from the redaction of the body.
     ApiError::Service {
         status,
-        code: clean(&code, 100),
-        message: clean(&message, 500),
+        code: clean(&redact(&code, secrets), 100),
+        message: clean(&redact(&message, secrets), 500),
     }
-    .redact(secret)
+    .redact(secrets)
 }
 
 fn status_words(status: u16) -> String {
@@ -643,7 +704,7 @@ mod tests {
     fn posts_json_and_reads_json() {
         let (base, seen) = serve(vec![ok(r#"{"a":1}"#)]);
         let v = http()
-            .post_json(&format!("{base}/x"), &json!({"k": "v"}))
+            .post_json(&format!("{base}/x"), &json!({"k": "v"}), &[])
             .unwrap();
         assert_eq!(v, json!({"a": 1}));
         let seen = seen.lock().unwrap();
@@ -665,7 +726,7 @@ mod tests {
             r#"{"error":"authorization_pending","error_description":"not yet"}"#,
         )]);
         let e = http()
-            .post_json(&format!("{base}/token"), &json!({}))
+            .post_json(&format!("{base}/token"), &json!({}), &[])
             .unwrap_err();
         assert_eq!(
             e,
@@ -753,7 +814,9 @@ mod tests {
             reply(503, &[], "oops"),
             ok(r#"{"ok":true}"#),
         ]);
-        let v = http().post_json(&format!("{base}/t"), &json!({})).unwrap();
+        let v = http()
+            .post_json(&format!("{base}/t"), &json!({}), &[])
+            .unwrap();
         assert_eq!(v, json!({"ok": true}));
         assert_eq!(seen.lock().unwrap().len(), 3);
     }
@@ -776,7 +839,7 @@ mod tests {
                 .collect(),
         );
         let e = http()
-            .post_json(&format!("{base}/t"), &json!({}))
+            .post_json(&format!("{base}/t"), &json!({}), &[])
             .unwrap_err();
         assert!(matches!(e, ApiError::Service { status: 500, .. }));
         assert_eq!(seen.lock().unwrap().len(), 4);
@@ -789,7 +852,7 @@ mod tests {
             ok("{}"),
         ]);
         let e = http()
-            .post_json(&format!("{base}/t"), &json!({}))
+            .post_json(&format!("{base}/t"), &json!({}), &[])
             .unwrap_err();
         assert_eq!(e.to_string(), "invalid_grant: bad request");
         assert_eq!(seen.lock().unwrap().len(), 1);
@@ -845,7 +908,7 @@ mod tests {
             l.local_addr().unwrap().port()
         };
         let e = http()
-            .post_json(&format!("http://127.0.0.1:{port}/token"), &json!({}))
+            .post_json(&format!("http://127.0.0.1:{port}/token"), &json!({}), &[])
             .unwrap_err();
         assert!(matches!(e, ApiError::Transport { .. }), "{e:?}");
         assert!(
@@ -878,6 +941,56 @@ mod tests {
             .post_bearer(&format!("{base}/logout"), token)
             .unwrap_err();
         assert!(!format!("{e} {e:?}").contains("very-secret"), "{e:?}");
+    }
+
+    #[test]
+    fn declared_secrets_never_appear_in_errors_in_any_encoding() {
+        let secret = "refresh/token+with=chars-0123456789";
+        let long = format!("{}{secret}", "x".repeat(90));
+        let url_enc: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let escaped = secret.replace('/', "\\/");
+        let replies = vec![
+            reply(
+                400,
+                &[],
+                &format!(r#"{{"error":"invalid_grant","error_description":"{escaped}"}}"#),
+            ),
+            reply(400, &[], &format!(r#"{{"error":"{secret}"}}"#)),
+            reply(400, &[("x-amzn-ErrorType", &long)], "{}"),
+            reply(
+                400,
+                &[],
+                &format!(
+                    "<p>{} {url_enc} {}</p>",
+                    "y".repeat(60),
+                    url_enc.to_lowercase()
+                ),
+            ),
+            reply(
+                400,
+                &[],
+                &format!(
+                    r#"{{"message":"{}{}"}}"#,
+                    "z".repeat(480),
+                    secret.replace('/', "\\u002f")
+                ),
+            ),
+        ];
+        let n = replies.len();
+        let (base, _) = serve(replies);
+        for _ in 0..n {
+            let e = http()
+                .post_json(
+                    &format!("{base}/token"),
+                    &json!({}),
+                    &["other-secret", secret],
+                )
+                .unwrap_err();
+            let shown = format!("{e} {e:?}");
+            for fragment in ["refresh/token", "refresh%2F", "refresh%2f", "0123456789"] {
+                assert!(!shown.contains(fragment), "{fragment} in {shown}");
+            }
+        }
     }
 
     #[test]

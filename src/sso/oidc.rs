@@ -53,7 +53,8 @@ pub fn register_client(
         body.insert("redirectUris".into(), json!([pkce.redirect_uri]));
         body.insert("issuerUrl".into(), json!(pkce.issuer_url));
     }
-    let reply = http.post_json(&url, &Value::Object(body))?;
+    // Nothing in a registration request is secret.
+    let reply = http.post_json(&url, &Value::Object(body), &[])?;
     Ok(Registration {
         client_id: string(&reply, "clientId", &url)?,
         client_secret: string(&reply, "clientSecret", &url)?,
@@ -90,7 +91,7 @@ pub fn start_device_authorization(
         "clientSecret": client.client_secret,
         "startUrl": start_url,
     });
-    let reply = http.post_json(&url, &body)?;
+    let reply = http.post_json(&url, &body, &[&client.client_secret])?;
     let verification_uri = string(&reply, "verificationUri", &url)?;
     Ok(DeviceAuthorization {
         device_code: string(&reply, "deviceCode", &url)?,
@@ -141,30 +142,40 @@ pub fn create_token(
         "clientId": client.client_id,
         "clientSecret": client.client_secret,
     });
+    let mut secrets = vec![client.client_secret.as_str()];
     let extra = match grant {
-        Grant::DeviceCode(device_code) => json!({
+        Grant::DeviceCode(device_code) => {
+            secrets.push(device_code);
+            json!({
             "grantType": DEVICE_CODE_GRANT,
             "deviceCode": device_code,
-        }),
+            })
+        }
         Grant::AuthorizationCode {
             code,
             redirect_uri,
             code_verifier,
-        } => json!({
+        } => {
+            secrets.extend([code, code_verifier]);
+            json!({
             "grantType": "authorization_code",
             "code": code,
             "redirectUri": redirect_uri,
             "codeVerifier": code_verifier,
-        }),
-        Grant::RefreshToken(refresh_token) => json!({
+            })
+        }
+        Grant::RefreshToken(refresh_token) => {
+            secrets.push(refresh_token);
+            json!({
             "grantType": "refresh_token",
             "refreshToken": refresh_token,
-        }),
+            })
+        }
     };
     if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
         body.extend(extra);
     }
-    let reply = http.post_json(&url, &body)?;
+    let reply = http.post_json(&url, &body, &secrets)?;
     Ok(TokenResponse {
         access_token: string(&reply, "accessToken", &url)?,
         expires_in: reply

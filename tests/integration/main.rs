@@ -17,4 +17,5 @@ mod mock_selftest;
 mod secrets;
 mod shell_integration;
 mod shells;
+mod terminal;
 mod util;

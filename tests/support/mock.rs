@@ -382,6 +382,9 @@ struct Config {
     session_token: Option<String>,
     delay: Duration,
     route_delays: Vec<(String, Duration)>,
+    /// Replace `userCode` / `verificationUriComplete` in device authorizations (hostile server).
+    shown_user_code: Option<String>,
+    shown_verification_uri: Option<String>,
 }
 
 impl Default for Config {
@@ -404,6 +407,8 @@ impl Default for Config {
             secret_access_key: None,
             session_token: None,
             delay: Duration::ZERO,
+            shown_user_code: None,
+            shown_verification_uri: None,
             route_delays: Vec::new(),
         }
     }
@@ -587,6 +592,7 @@ impl MockSsoBuilder {
             device_authorizations: 0,
             credentials_issued: 0,
             counter: 0,
+            echoed: Vec::new(),
         };
         let shared = Arc::new(Shared {
             url,
@@ -659,6 +665,8 @@ impl std::fmt::Debug for MockSso {
 enum FaultKind {
     Throttle,
     Fail,
+    /// A 400 that quotes every secret the request carried (see `echo_secrets_next_on`).
+    Echo,
 }
 
 #[derive(Debug)]
@@ -708,6 +716,8 @@ struct State {
     device_authorizations: usize,
     credentials_issued: usize,
     counter: u64,
+    /// Every secret an `Echo` fault quoted back.
+    echoed: Vec<String>,
 }
 
 struct Shared {
@@ -777,6 +787,28 @@ impl MockSso {
     /// The next `n` requests to `route` get 500.
     pub fn fail_next_on(&self, route: &str, n: u32) {
         self.add_fault(Some(route), n, FaultKind::Fail);
+    }
+
+    /// The next `n` requests to `route` get a 400 that quotes back every secret the request
+    /// carried (the bearer token; `clientSecret`, `deviceCode`, `refreshToken`, `code`,
+    /// `codeVerifier` of a JSON body): as sent, URL-encoded and JSON-escaped, in the body's
+    /// `message` and in `x-amzn-ErrorType`. `echoed_secrets` lists what was quoted.
+    pub fn echo_secrets_next_on(&self, route: &str, n: u32) {
+        self.add_fault(Some(route), n, FaultKind::Echo);
+    }
+
+    /// The secrets `echo_secrets_next_on` quoted back so far.
+    pub fn echoed_secrets(&self) -> Vec<String> {
+        self.state().echoed.clone()
+    }
+
+    /// What device authorizations started from now on show the person: `user_code` replaces
+    /// `userCode`, `uri` replaces `verificationUriComplete` (None: the real ones). The device
+    /// is still approved by its real code.
+    pub fn set_device_display(&self, user_code: Option<&str>, uri: Option<&str>) {
+        let mut st = self.state();
+        st.cfg.shown_user_code = user_code.map(str::to_string);
+        st.cfg.shown_verification_uri = uri.map(str::to_string);
     }
 
     fn add_fault(&self, route: Option<&str>, n: u32, kind: FaultKind) {
@@ -1422,6 +1454,7 @@ impl State {
                     "Internal failure (mock fault)",
                 ),
                 (FaultKind::Fail, _) => oidc_error("server_error", "Internal failure (mock fault)"),
+                (FaultKind::Echo, _) => self.echo(rq),
             };
         }
         if !rq.body_ok {
@@ -1479,6 +1512,45 @@ impl State {
             self.faults.remove(idx);
         }
         Some(kind)
+    }
+
+    fn echo(&mut self, rq: &Incoming) -> Reply {
+        let mut secrets: Vec<String> = rq
+            .header(BEARER_HEADER)
+            .map(str::to_string)
+            .into_iter()
+            .collect();
+        if let Ok(body) = json_object(&rq.body) {
+            for key in [
+                "clientSecret",
+                "deviceCode",
+                "refreshToken",
+                "code",
+                "codeVerifier",
+            ] {
+                if let Some(v) = body.get(key).and_then(Value::as_str) {
+                    secrets.push(v.to_string());
+                }
+            }
+        }
+        let mut message = String::from("you sent:");
+        for secret in &secrets {
+            let json = Value::from(secret.as_str()).to_string().replace('/', "\\/");
+            let _ = write!(message, " {secret} {} {json}", url_encode(secret));
+        }
+        let header: String = secrets
+            .iter()
+            .flat_map(|s| s.chars())
+            .filter(|c| c.is_ascii_graphic() && *c != ':')
+            .collect();
+        self.echoed.extend(secrets);
+        let mut r = Reply::json(400, json!({ "message": message }));
+        r.headers.push((
+            "x-amzn-ErrorType".into(),
+            format!("Echo{header}:{OIDC_NAMESPACE}"),
+        ));
+        r.error_type = Some("Echo".into());
+        r
     }
 
     // ---- sso-oidc ---------------------------------------------------------------------------
@@ -1653,13 +1725,18 @@ impl State {
             last_poll: None,
         });
         self.device_authorizations += 1;
+        let complete =
+            self.cfg.shown_verification_uri.clone().unwrap_or_else(|| {
+                format!("{base_url}/device?user_code={}", url_encode(&user_code))
+            });
+        let user_code = self.cfg.shown_user_code.clone().unwrap_or(user_code);
         Reply::json(
             200,
             json!({
                 "deviceCode": device_code,
                 "userCode": user_code,
                 "verificationUri": format!("{base_url}/device"),
-                "verificationUriComplete": format!("{base_url}/device?user_code={}", url_encode(&user_code)),
+                "verificationUriComplete": complete,
                 "expiresIn": ttl,
                 "interval": interval,
             }),
