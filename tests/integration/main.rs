@@ -14,6 +14,7 @@ mod fuzz;
 mod interop;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
+mod sandbox;
 mod secrets;
 mod shell_integration;
 mod shells;
