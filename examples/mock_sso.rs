@@ -2,11 +2,16 @@
 //!
 //! ```text
 //! cargo run --example mock_sso [-- --port 8123] [--no-auto-approve] [--accounts N --roles M]
+//! mock_sso --approve URL
 //! ```
 //!
 //! Prints the `export` lines that point ssoenv at the mock (paste them into another shell), then
 //! serves until Ctrl-C. The mock is the one the integration tests use
-//! (`tests/support/mock.rs`).
+//! (`tests/support/mock.rs`). `./try` runs it for its sandbox.
+//!
+//! `--approve URL` plays the person at the browser instead: it visits a sign-in URL ssoenv opens
+//! and follows the mock's redirect back to ssoenv's loopback listener, which is all an
+//! auto-approving mock needs. Set as `$BROWSER`, sign-ins complete with no browser and no curl.
 
 #[path = "../tests/support/mock.rs"]
 mod mock;
@@ -15,7 +20,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo run --example mock_sso [-- [--port PORT] [--no-auto-approve] \
-                     [--accounts N [--roles M]]]";
+                     [--accounts N [--roles M]]]\n       mock_sso --approve URL";
 
 fn main() -> ExitCode {
     let mut port: u16 = 0;
@@ -24,6 +29,11 @@ fn main() -> ExitCode {
     let mut accounts: Option<usize> = None;
     let mut roles: usize = 1;
     let mut args = std::env::args().skip(1);
+    if let [flag, url] = std::env::args().skip(1).collect::<Vec<_>>().as_slice()
+        && flag == "--approve"
+    {
+        return approve(url);
+    }
     while let Some(arg) = args.next() {
         let count = |v: Option<String>| v.and_then(|v| v.parse::<usize>().ok()).filter(|n| *n > 0);
         let value = match arg.as_str() {
@@ -160,6 +170,29 @@ region = eu-west-1
 
     loop {
         std::thread::park();
+    }
+}
+
+/// Visits `url` as a browser would, following redirects. Only loopback URLs: this is the mock's
+/// browser, and nothing it is handed should send it anywhere else.
+fn approve(url: &str) -> ExitCode {
+    if !url.starts_with("http://127.0.0.1:") {
+        eprintln!(
+            "mock_sso: --approve takes the mock's http://127.0.0.1:PORT/... URL, not {url:?}"
+        );
+        return ExitCode::from(2);
+    }
+    let agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .timeout_global(Some(std::time::Duration::from_secs(10)))
+        .build()
+        .new_agent();
+    match agent.get(url).call() {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mock_sso: --approve: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

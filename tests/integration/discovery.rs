@@ -153,7 +153,8 @@ fn populate_writes_750_profiles_that_botocore_reads_and_a_rerun_changes_nothing(
     #[cfg(unix)]
     assert_eq!(mode(&w.path("config")), 0o640, "the file's mode changed");
 
-    if let Some(python) = crate::util::python_with_botocore() {
+    {
+        let python = crate::util::python_with_botocore();
         let view = botocore_view(&python, &w, "generated-250-Role03");
         assert_eq!(view["count"], 751, "750 generated + unrelated");
         assert_eq!(view["profile"]["sso_session"], "corp");
@@ -387,7 +388,8 @@ fn configure_by_flags_writes_a_session_and_a_profile() {
     let env = w.use_ok(&["dev-ro"]);
     assert_eq!(env["SSOENV_ACCOUNT_NAME"], "dev-account");
     assert_eq!(env["SSOENV_ROLE_NAME"], "ReadOnly");
-    if let Some(python) = crate::util::python_with_botocore() {
+    {
+        let python = crate::util::python_with_botocore();
         let view = botocore_view(&python, &w, "dev-ro");
         assert_eq!(view["profile"]["sso_session"], "work");
         assert_eq!(view["profile"]["output"], "json");
@@ -797,9 +799,7 @@ impl Drop for Tmux {
 
 #[test]
 fn configure_at_a_terminal_as_a_person_would() {
-    if crate::util::tool("tmux").is_none() {
-        return;
-    }
+    crate::util::tool("tmux");
     let w = World::new().with_browser();
     let status = w.sb.home().join("configure.status");
     let script = w.sb.home().join("run.sh");

@@ -107,9 +107,7 @@ fn credential_process_never_starts_a_login_in_the_background() {
 
 #[test]
 fn botocore_resolves_a_credential_process_profile_through_ssoenv() {
-    let Some(python) = crate::util::python_with_botocore() else {
-        return;
-    };
+    let python = crate::util::python_with_botocore();
     let w = World::new().with_browser();
     let exported = w.use_ok(&["dev"]);
     let config = format!(

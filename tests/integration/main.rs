@@ -14,6 +14,8 @@ mod fuzz;
 mod interop;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
+mod readme;
+mod sandbox;
 mod secrets;
 mod shell_integration;
 mod shells;

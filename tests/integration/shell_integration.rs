@@ -4,8 +4,7 @@
 //! names complete (also on 5,000 profiles, quickly); the files pass their shells' linters; and the
 //! picker works on a terminal, driven through tmux.
 //!
-//! A missing program (zsh, fish, shellcheck, tmux...) skips what needs it with a note on stderr,
-//! except under CI, which installs them.
+//! A missing program (zsh, fish, shellcheck, tmux...) fails what needs it, saying what to install.
 #![cfg(unix)]
 
 use std::collections::HashMap;
@@ -71,11 +70,11 @@ impl Sh {
     }
 }
 
-/// The shells found on PATH.
+/// The three shells, each of which must be on PATH.
 fn shells() -> Vec<(Sh, PathBuf)> {
     Sh::ALL
         .into_iter()
-        .filter_map(|sh| tool(sh.name()).map(|p| (sh, p)))
+        .map(|sh| (sh, tool(sh.name())))
         .collect()
 }
 
@@ -261,7 +260,7 @@ fn loading_is_silent_and_defines_only_the_documented_functions() {
 
 #[test]
 fn zsh_registers_its_completers_only_when_compinit_ran() {
-    let Some(zsh) = tool("zsh") else { return };
+    let zsh = tool("zsh");
     let w = World::new();
     let script = "eval \"$(ssoenv init zsh)\"; print -r -- \"${_comps[awsuse]-none}\"\n\
                   autoload -Uz compinit && compinit -u -D\n\
@@ -539,7 +538,7 @@ fn check_answer(case: &str, got: &[&str], want: &[&str]) {
 
 #[test]
 fn bash_completes_profile_names_where_they_go() {
-    let Some(bash) = tool("bash") else { return };
+    let bash = tool("bash");
     let w = completion_world();
     // Calls the completer registered for the command, as bash does on TAB.
     let driver = r#"
@@ -600,7 +599,7 @@ t() {
 
 #[test]
 fn fish_completes_profile_names_where_they_go() {
-    let Some(fish) = tool("fish") else { return };
+    let fish = tool("fish");
     let w = completion_world();
     let cases: &[(&str, &[&str])] = &[
         ("awsuse d", &["dev"]),
@@ -653,8 +652,8 @@ static TMUX_SERVERS: AtomicUsize = AtomicUsize::new(0);
 const PROMPT: &str = "ssoenv-test$ ";
 
 impl Tmux {
-    fn start(w: &World, shell: &[&str]) -> Option<Tmux> {
-        tool("tmux")?;
+    fn start(w: &World, shell: &[&str]) -> Tmux {
+        tool("tmux");
         let n = TMUX_SERVERS.fetch_add(1, Ordering::SeqCst);
         let tmux = Tmux {
             socket: format!("ssoenv-{}-{n}", std::process::id()),
@@ -665,7 +664,7 @@ impl Tmux {
         args.extend_from_slice(shell);
         let out = tmux.command(&args).output().expect("tmux");
         assert!(out.status.success(), "tmux: {}", describe(&out));
-        Some(tmux)
+        tmux
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -744,12 +743,10 @@ fn current_line(pane: &str) -> &str {
 
 #[test]
 fn the_picker_works_on_a_terminal() {
-    let Some(bash) = tool("bash") else { return };
+    let bash = tool("bash");
     let w = World::new().with_browser();
     let bash = bash.to_string_lossy().into_owned();
-    let Some(t) = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]) else {
-        return;
-    };
+    let t = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]);
     t.wait_prompt(1);
     t.type_text(Sh::Bash.load());
     t.keys(&["Enter"]);
@@ -836,12 +833,10 @@ fn the_picker_works_on_a_terminal() {
 
 #[test]
 fn zsh_completes_profile_names_at_a_real_prompt() {
-    let Some(zsh) = tool("zsh") else { return };
+    let zsh = tool("zsh");
     let w = completion_world();
     let zsh = zsh.to_string_lossy().into_owned();
-    let Some(t) = Tmux::start(&w, &[&zsh, "-f"]) else {
-        return;
-    };
+    let t = Tmux::start(&w, &[&zsh, "-f"]);
     t.type_text(&format!(
         "PS1='{PROMPT}'; autoload -Uz compinit && compinit -u -D && {}",
         Sh::Zsh.load()
@@ -870,7 +865,7 @@ fn zsh_completes_profile_names_at_a_real_prompt() {
 fn the_files_pass_their_linters() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell");
     let check = |program: &str, args: &[&str]| {
-        let Some(path) = tool(program) else { return };
+        let path = tool(program);
         let out = Command::new(path)
             .args(args)
             .current_dir(&dir)
@@ -894,7 +889,7 @@ fn the_files_pass_their_linters() {
         ("zsh", "zsh", &["-f", "-n"][..]),
         ("fish", "fish", &["--no-config", "-n"][..]),
     ] {
-        let Some(path) = tool(program) else { continue };
+        let path = tool(program);
         let out = w.sb.run(&["init", shell]);
         assert!(out.status.success(), "{}", describe(&out));
         let file = w.sb.home().join(format!("init.{shell}"));

@@ -95,41 +95,45 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// A program on PATH, or None after saying why the test skips. Under CI (which installs every
-/// tool the tests use) a missing one fails the test instead.
-pub fn tool(program: &str) -> Option<PathBuf> {
+/// A program on PATH. A missing one fails the test with what to install: a test that cannot
+/// run its oracle must not pass as `ok` (libtest has no way to report a skip decided at run
+/// time). `.ci/run` installs every tool the tests use.
+pub fn tool(program: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
+    std::env::split_paths(&path)
         .map(|dir| dir.join(program))
-        .find(|p| is_executable(p));
-    if found.is_none() {
-        skip_unless_ci(&format!("{program} not found on PATH"));
-    }
-    found
+        .find(|p| is_executable(p))
+        .unwrap_or_else(|| {
+            missing(&format!(
+                "{program} is not on PATH (Debian: apt-get install {})",
+                debian_package(program)
+            ))
+        })
 }
 
-/// The real interpreter behind `python3` (a pyenv shim would need the real HOME), when it has
-/// botocore; otherwise None after saying why the test skips (a failure under CI).
-pub fn python_with_botocore() -> Option<PathBuf> {
-    let found = Command::new("python3")
+/// The real interpreter behind `python3` (a pyenv shim would need the real HOME), which must
+/// have botocore: the interoperability tests check ssoenv's files against it.
+pub fn python_with_botocore() -> PathBuf {
+    Command::new("python3")
         .args(["-c", "import sys, botocore; print(sys.executable)"])
         .output()
         .ok()
         .filter(|o| o.status.success())
         .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| PathBuf::from(s.trim()));
-    if found.is_none() {
-        skip_unless_ci("python3 with botocore not found (pip install botocore)");
-    }
-    found
+        .map(|s| PathBuf::from(s.trim()))
+        .unwrap_or_else(|| missing("python3 with botocore is not found (pip install botocore)"))
 }
 
-fn skip_unless_ci(why: &str) {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{why}; CI must install it"
-    );
-    eprintln!("skipped: {why}");
+fn debian_package(program: &str) -> &str {
+    match program {
+        "script" => "bsdutils",
+        other => other,
+    }
+}
+
+#[track_caller]
+fn missing(why: &str) -> ! {
+    panic!("not run: this test needs a tool: {why}; or run .ci/run, which installs them all")
 }
 
 fn is_executable(path: &Path) -> bool {
