@@ -710,23 +710,22 @@ fn configure_then_populate_keeps_the_configured_profile() {
         "{err}"
     );
     assert_eq!(read(&w), text);
-    if let Some(python) = crate::util::python_with_botocore() {
-        let view = botocore_view(&python, &w, "dev-account-ReadOnly");
-        assert_eq!(
-            view["names"],
-            serde_json::json!([
-                "dev",
-                "dev-account-AdministratorAccess",
-                "dev-account-ReadOnly",
-                "legacy",
-                "prod",
-                "prod-account-ReadOnly"
-            ])
-        );
-        assert_eq!(view["profile"]["sso_session"], "work");
-        assert_eq!(view["profile"]["sso_role_name"], "ReadOnly");
-        assert_eq!(view["profile"]["region"], "eu-central-1");
-    }
+    let python = crate::util::python_with_botocore();
+    let view = botocore_view(&python, &w, "dev-account-ReadOnly");
+    assert_eq!(
+        view["names"],
+        serde_json::json!([
+            "dev",
+            "dev-account-AdministratorAccess",
+            "dev-account-ReadOnly",
+            "legacy",
+            "prod",
+            "prod-account-ReadOnly"
+        ])
+    );
+    assert_eq!(view["profile"]["sso_session"], "work");
+    assert_eq!(view["profile"]["sso_role_name"], "ReadOnly");
+    assert_eq!(view["profile"]["region"], "eu-central-1");
 }
 
 /// A tmux server on its own socket, killed when dropped.
