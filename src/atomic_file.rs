@@ -2,12 +2,23 @@
 //! to a temporary file in the same folder (same file system, mode 0600 from its creation, so a
 //! secret is never readable by others), is synced, and is renamed over the target; on any failure
 //! the temporary file is removed. The caches and the config file are both written this way.
+//!
+//! A process killed between writing and renaming leaves its temporary file, which may hold a
+//! token. Such files carry a name no other program uses, and every write (and `logout --all`)
+//! sweeps this folder's ones older than a minute: a write in progress takes milliseconds, so
+//! nothing that old is still being written.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
+
+/// Every temporary file starts so: `.ssoenv-tmp-PID-RANDOM.tmp`.
+const TEMP_PREFIX: &str = ".ssoenv-tmp-";
+/// Older than this, a temporary file of ours is a leftover of a killed process.
+const STALE: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -45,16 +56,13 @@ pub fn write_checked(
         Mode::KeepExisting => fs::metadata(&target).ok().map(|m| m.permissions()),
         Mode::Private => None,
     };
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("file");
     // A clash of names only makes create_new fail, which is reported: no harm beyond that.
     let tmp = dir.join(format!(
-        ".{name}.ssoenv-{}-{}.tmp",
+        "{TEMP_PREFIX}{}-{:016x}.tmp",
         std::process::id(),
         getrandom::u64().unwrap_or(0)
     ));
+    sweep(&dir);
     let mut refused = None;
     let result = (|| -> std::io::Result<()> {
         let mut options = OpenOptions::new();
@@ -87,6 +95,31 @@ pub fn write_checked(
         let _ = fs::remove_file(&tmp);
         refused.unwrap_or_else(|| Error::io(path.display().to_string(), &err))
     })
+}
+
+/// Removes the temporary files that killed ssoenv processes left in `dir`. Best effort: one that
+/// cannot be removed now is tried again by the next write.
+pub fn sweep(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        // Also the names that versions before this one used: `.NAME.ssoenv-PID-N.tmp`.
+        let ours = name.starts_with(TEMP_PREFIX)
+            || (name.starts_with('.') && name.contains(".ssoenv-") && name.ends_with(".tmp"));
+        let stale = entry.metadata().is_ok_and(|m| {
+            m.is_file()
+                && m.modified()
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > STALE)
+        });
+        if ours && stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Creates `dir` and its missing parents, 0700 (they will hold tokens).
@@ -141,6 +174,41 @@ mod tests {
         }
         let leftovers = fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "a temporary file was left behind");
+    }
+
+    fn plant(dir: &Path, name: &str, age: Duration) -> PathBuf {
+        let path = dir.join(name);
+        fs::write(&path, "secret").unwrap();
+        let when = std::time::SystemTime::now() - age;
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+        path
+    }
+
+    #[test]
+    fn a_write_sweeps_stale_temporary_files_and_leaves_fresh_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let hour = Duration::from_secs(3600);
+        let stale = plant(dir.path(), ".ssoenv-tmp-1-00000000000000ff.tmp", hour);
+        let stale_old_style = plant(dir.path(), ".t.json.ssoenv-7-12345.tmp", hour);
+        let fresh = plant(
+            dir.path(),
+            ".ssoenv-tmp-2-00000000000000ee.tmp",
+            Duration::ZERO,
+        );
+        let not_ours = plant(dir.path(), "notes.tmp", hour);
+        write(&dir.path().join("t.json"), b"{}", Mode::Private).unwrap();
+        assert!(!stale.exists(), "a stale temporary file survived a write");
+        assert!(!stale_old_style.exists(), "an old-style one survived");
+        assert!(
+            fresh.exists(),
+            "a temporary file still being written was removed"
+        );
+        assert!(not_ours.exists(), "a file that is not ssoenv's was removed");
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! rotation; those that waited re-read the cache and reuse what the first one wrote.
 
 use std::cell::OnceCell;
+use std::time::Duration;
 
-use crate::cache::{self, CacheDirs, Locked, Read, TokenFile};
+use crate::cache::{self, Busy, CacheDirs, Holder, Locked, LoginLock, TokenFile};
 use crate::config::SsoSession;
 use crate::error::{Error, ErrorKind, Result};
 use crate::sso::oidc::{self, Grant, Registration};
@@ -56,19 +57,13 @@ enum Need {
     Login,
 }
 
-fn assess(
-    read: Read<TokenFile>,
-    session: &SsoSession,
-    rejected: Option<&str>,
-    ui: &dyn Ui,
-) -> Need {
-    let token = match read {
-        Read::Found(token) => token,
-        Read::Missing => return Need::Login,
-        Read::Corrupt(why) => {
-            ui.warn(&why);
-            return Need::Login;
-        }
+fn load(engine: &Engine, path: &std::path::Path) -> Option<TokenFile> {
+    cache::load(path, engine.ui)
+}
+
+fn assess(token: Option<TokenFile>, session: &SsoSession, rejected: Option<&str>) -> Need {
+    let Some(token) = token else {
+        return Need::Login;
     };
     if rejected == Some(token.access_token.as_str()) {
         return Need::Login;
@@ -98,36 +93,39 @@ pub fn token(
     force_login: bool,
 ) -> Result<TokenFile> {
     let path = engine.dirs.token_path(session);
-    if !force_login
-        && let Need::Nothing(token) = assess(cache::read(&path), session, rejected, engine.ui)
-    {
+    if !force_login && let Need::Nothing(token) = assess(load(engine, &path), session, rejected) {
         return Ok(token);
     }
-    let _lock = match cache::try_lock(&engine.dirs, session) {
-        Ok(Locked::Acquired(lock)) => Some(lock),
+    let key = cache::token_key(session);
+    let (_lock, waited) = match cache::try_lock(&engine.dirs, &key) {
+        Ok(Locked::Acquired(lock)) => (Some(lock), false),
         // A cache folder that cannot be written must not stop a sign-in: the person still gets
         // credentials, only without protection against a second login started at the same time.
         Err(err) => {
             engine
                 .ui
                 .warn(&format!("signing in without the login lock: {err}"));
-            None
+            (None, false)
         }
-        Ok(Locked::Busy(file)) => {
-            engine.ui.say(&format!(
-                "waiting for another ssoenv to finish signing in to {}",
-                session.start_url
-            ));
-            let lock = cache::wait(file)?;
-            // It finished: its token is the one to use, even for `login`.
-            if let Need::Nothing(token) = assess(cache::read(&path), session, rejected, engine.ui) {
-                return Ok(token);
-            }
-            Some(lock)
+        // Nobody could see a sign-in here, so there is nothing worth waiting for: a token that
+        // still works serves while the other process refreshes it; else fail at once.
+        Ok(Locked::Busy(busy)) if policy.no_login && !force_login => {
+            return match assess(load(engine, &path), session, rejected) {
+                Need::Nothing(token) => Ok(token),
+                Need::Refresh(old) if old.expires().is_some_and(|t| t - time::now() > MIN_LEFT) => {
+                    Ok(old)
+                }
+                _ => Err(busy_error(&session.start_url, &busy.holder(), None)),
+            };
         }
+        Ok(Locked::Busy(busy)) => (Some(wait_for(engine, &session.start_url, busy)?), true),
     };
+    // Another process finished while we waited: its token is the one to use, even for `login`.
+    if waited && let Need::Nothing(token) = assess(load(engine, &path), session, rejected) {
+        return Ok(token);
+    }
     if !force_login {
-        match assess(cache::read(&path), session, rejected, engine.ui) {
+        match assess(load(engine, &path), session, rejected) {
             Need::Nothing(token) => return Ok(token),
             Need::Refresh(old) => match refresh(engine, session, endpoints, &old) {
                 Ok(new) => {
@@ -181,6 +179,79 @@ pub fn with_token<T>(
             }
             Err(err) => return Err(failed(err)),
         }
+    }
+}
+
+/// The lock of the token cache key `key` (see `cache::try_lock`), waiting for another holder as
+/// `token` does; `what` names the session in messages. None when the lock file cannot be made:
+/// the caller goes on without it, as a sign-in does.
+pub fn lock(engine: &Engine, key: &str, what: &str) -> Result<Option<LoginLock>> {
+    match cache::try_lock(&engine.dirs, key) {
+        Ok(Locked::Acquired(lock)) => Ok(Some(lock)),
+        Ok(Locked::Busy(busy)) => wait_for(engine, what, busy).map(Some),
+        Err(err) => {
+            engine
+                .ui
+                .warn(&format!("going on without the login lock: {err}"));
+            Ok(None)
+        }
+    }
+}
+
+/// How long to wait for another process's sign-in or refresh: `SSOENV_LOCK_TIMEOUT` (seconds),
+/// else the sign-in timeout plus a minute, so that a waiter outlasts any sign-in that can still
+/// succeed and no longer.
+pub fn lock_wait() -> Duration {
+    let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string());
+    if let Some(secs) = var("SSOENV_LOCK_TIMEOUT")
+        .and_then(|v| v.parse::<f64>().ok())
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+    {
+        return secs;
+    }
+    let login = var("SSOENV_LOGIN_TIMEOUT")
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(600);
+    Duration::from_secs(login.saturating_add(60))
+}
+
+fn wait_for(engine: &Engine, what: &str, busy: Busy) -> Result<LoginLock> {
+    let bound = lock_wait();
+    let holder = busy.holder();
+    engine.ui.say(&format!(
+        "waiting for {holder} to finish signing in to {what} (at most {} s)",
+        bound.as_secs()
+    ));
+    match busy.wait(bound)? {
+        Locked::Acquired(lock) => Ok(lock),
+        Locked::Busy(busy) => Err(busy_error(what, &busy.holder(), Some(bound))),
+    }
+}
+
+/// `waited`: how long we waited in vain; None when there was no point in waiting.
+fn busy_error(what: &str, holder: &Holder, waited: Option<Duration>) -> Error {
+    let stuck = match holder.pid {
+        Some(pid) => {
+            format!(" (a stopped job? bring it back with `fg`, or end it with `kill {pid}`)")
+        }
+        None => String::new(),
+    };
+    match waited {
+        Some(bound) => Error::new(
+            format!("signing in to {what}"),
+            format!(
+                "{holder} has been signing in for more than {} s, longer than ssoenv waits",
+                bound.as_secs()
+            ),
+        )
+        .with_hint(format!(
+            "finish or cancel that sign-in{stuck}; SSOENV_LOCK_TIMEOUT sets the wait (seconds)"
+        )),
+        None => Error::new(
+            format!("signing in to {what}"),
+            format!("{holder} is signing in right now"),
+        )
+        .with_hint(format!("try again once it has finished{stuck}")),
     }
 }
 

@@ -5,7 +5,9 @@
 //! (files 0600, folders 0700). A cache file that cannot be read counts as absent.
 
 use std::fs::{self, File, OpenOptions};
+use std::io::{Read as _, Seek, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
@@ -15,6 +17,7 @@ use crate::config::{Sso, SsoSession};
 use crate::error::{Error, Result, describe_io};
 use crate::pyjson::{self, Separators};
 use crate::time;
+use crate::ui::Ui;
 
 #[derive(Debug, Clone)]
 pub struct CacheDirs {
@@ -176,12 +179,15 @@ impl<T> Read<T> {
 }
 
 pub fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Read<T> {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Read::Missing,
-        Err(err) => return Read::Corrupt(format!("{}: {}", path.display(), describe_io(&err))),
-    };
-    match serde_json::from_slice(&bytes) {
+    match fs::read(path) {
+        Ok(bytes) => parse(path, &bytes),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Read::Missing,
+        Err(err) => Read::Corrupt(format!("{}: {}", path.display(), describe_io(&err))),
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Read<T> {
+    match serde_json::from_slice(bytes) {
         Ok(value) => Read::Found(value),
         // serde's message can quote file content, which may be a secret: say only where.
         Err(err) => Read::Corrupt(format!(
@@ -190,6 +196,107 @@ pub fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Read<T> {
             err.line(),
             err.column()
         )),
+    }
+}
+
+/// `read`, for the engine: a corrupt file is warned about and counts as absent, and the file and
+/// its folder are checked for modes that let other users read the secret or swap the file.
+pub fn load<T: for<'de> Deserialize<'de>>(path: &Path, ui: &dyn Ui) -> Option<T> {
+    let (read, warnings) = read_checked(path);
+    for warning in warnings {
+        ui.warn(&warning);
+    }
+    match read {
+        Read::Found(value) => Some(value),
+        Read::Missing => None,
+        Read::Corrupt(why) => {
+            ui.warn(&why);
+            None
+        }
+    }
+}
+
+fn read_checked<T: for<'de> Deserialize<'de>>(path: &Path) -> (Read<T>, Vec<String>) {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return (Read::Missing, vec![]),
+        Err(err) => {
+            let why = format!("{}: {}", path.display(), describe_io(&err));
+            return (Read::Corrupt(why), vec![]);
+        }
+    };
+    let warnings = privacy::check(path, &file);
+    let mut bytes = Vec::new();
+    if let Err(err) = file.read_to_end(&mut bytes) {
+        let why = format!("{}: {}", path.display(), describe_io(&err));
+        return (Read::Corrupt(why), warnings);
+    }
+    (parse(path, &bytes), warnings)
+}
+
+/// Other users must not read a cached secret, nor replace a cache file (theirs would be used as
+/// ours). What we own is made private at once, as the AWS CLI and ssoenv create it; what we do
+/// not own we cannot change, so the warning says who can. Both are a stat of an open file and one
+/// of its folder: no extra read on the cached path of `use`.
+#[cfg(unix)]
+mod privacy {
+    use std::fs::{self, File, Permissions};
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::path::Path;
+
+    pub fn check(path: &Path, file: &File) -> Vec<String> {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let mut warnings = Vec::new();
+        if let Ok(meta) = file.metadata()
+            && meta.mode() & 0o077 != 0
+        {
+            let mode = meta.mode() & 0o7777;
+            let shown = path.display();
+            warnings.push(
+                if meta.uid() == me && file.set_permissions(Permissions::from_mode(0o600)).is_ok() {
+                    format!(
+                        "{shown} was open to other users (mode {mode:o}); made it private (600)"
+                    )
+                } else {
+                    format!(
+                        "{shown} is open to other users (mode {mode:o}) and owned by user {}; \
+                     have it made private (chmod 600)",
+                        meta.uid()
+                    )
+                },
+            );
+        }
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        if let Ok(meta) = fs::metadata(dir)
+            && meta.mode() & 0o022 != 0
+        {
+            let mode = meta.mode() & 0o7777;
+            let shown = dir.display();
+            warnings.push(if meta.uid() == me && fs::set_permissions(dir, Permissions::from_mode(0o700)).is_ok() {
+                format!(
+                    "other users could replace the files in {shown} (mode {mode:o}); made it \
+                     private (700)"
+                )
+            } else {
+                format!(
+                    "other users can replace the files in {shown} (mode {mode:o}, owned by user \
+                     {}); have it made private (chmod 700)",
+                    meta.uid()
+                )
+            });
+        }
+        warnings
+    }
+}
+
+#[cfg(not(unix))]
+mod privacy {
+    pub fn check(_: &std::path::Path, _: &std::fs::File) -> Vec<String> {
+        Vec::new()
     }
 }
 
@@ -213,33 +320,91 @@ pub fn remove(path: &Path) -> Result<bool> {
 
 /// Held while one process logs in or refreshes for a token cache key, so that other processes
 /// wait and then reuse its token instead of starting a second browser or rotating the refresh
-/// token under each other. The lock is the OS's (flock/LockFileEx): it dies with the process.
+/// token under each other; `logout` holds it too, so that nothing writes a token back after it.
+/// The lock is the OS's (flock/LockFileEx): it dies with the process. The holder writes its pid
+/// and command line into the file, so that a waiter can say whom it waits for.
 pub struct LoginLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for LoginLock {
+    fn drop(&mut self) {
+        // A later waiter must not name a holder that is gone.
+        let _ = self.file.set_len(0);
+    }
 }
 
 pub enum Locked {
     /// Got it at once.
     Acquired(LoginLock),
-    /// Another process holds it; call `wait` to block until it is released.
-    Busy(File),
+    /// Another process holds it; `Busy::wait` waits for it, for a bounded time.
+    Busy(Busy),
 }
 
-pub fn try_lock(dirs: &CacheDirs, session: &SsoSession) -> Result<Locked> {
+pub struct Busy {
+    file: File,
+}
+
+/// Who holds a lock, as it wrote itself into the lock file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub pid: Option<u32>,
+    pub command: String,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let command = crate::ui::printable(&self.command);
+        match (self.pid, command.is_empty()) {
+            (Some(pid), false) => write!(f, "another ssoenv (pid {pid}: {command})"),
+            (Some(pid), true) => write!(f, "another ssoenv (pid {pid})"),
+            (None, _) => write!(f, "another ssoenv"),
+        }
+    }
+}
+
+impl Holder {
+    fn parse(text: &str) -> Holder {
+        let (pid, command) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+        Holder {
+            pid: pid.parse().ok(),
+            command: command.trim().to_string(),
+        }
+    }
+}
+
+pub fn lock_path(dirs: &CacheDirs, key: &str) -> PathBuf {
+    dirs.sso.join(format!(".ssoenv-{key}.lock"))
+}
+
+/// The lock for the token cache key `key` (`token_key`), if no other process holds it.
+pub fn try_lock(dirs: &CacheDirs, key: &str) -> Result<Locked> {
     atomic_file::create_private_dir(&dirs.sso)?;
-    let path = dirs
-        .sso
-        .join(format!(".ssoenv-{}.lock", token_key(session)));
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|err| Error::io(path.display().to_string(), &err))?;
+    let path = lock_path(dirs, key);
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Never through a link planted in its place: opening would create or lock its target.
+        // (Rust opens every file close-on-exec already.)
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    let file = options.open(&path).map_err(|err| {
+        #[cfg(unix)]
+        if err.raw_os_error() == Some(libc::ELOOP) {
+            return Error::new(
+                path.display().to_string(),
+                "is a symbolic link, which ssoenv does not follow here (a link in its place \
+                 could make it open another file)",
+            )
+            .with_hint(format!("remove it: rm {}", path.display()));
+        }
+        Error::io(path.display().to_string(), &err)
+    })?;
     match file.try_lock() {
-        Ok(()) => Ok(Locked::Acquired(LoginLock { _file: file })),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(Locked::Busy(file)),
+        Ok(()) => Ok(Locked::Acquired(acquired(file))),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(Locked::Busy(Busy { file })),
         Err(std::fs::TryLockError::Error(err)) => Err(Error::new(
             path.display().to_string(),
             format!("cannot lock: {err}"),
@@ -247,10 +412,54 @@ pub fn try_lock(dirs: &CacheDirs, session: &SsoSession) -> Result<Locked> {
     }
 }
 
-pub fn wait(file: File) -> Result<LoginLock> {
-    file.lock()
-        .map_err(|err| Error::new("login lock", format!("cannot wait for it: {err}")))?;
-    Ok(LoginLock { _file: file })
+fn acquired(mut file: File) -> LoginLock {
+    // Best effort: a holder that cannot say who it is still holds the lock.
+    let mut me = format!("{} ", std::process::id());
+    let args: Vec<String> = std::env::args().collect();
+    me.extend(args.join(" ").chars().filter(|c| !c.is_control()).take(200));
+    me.push('\n');
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.seek(SeekFrom::Start(0)))
+        .and_then(|_| file.write_all(me.as_bytes()));
+    LoginLock { file }
+}
+
+impl Busy {
+    pub fn holder(&self) -> Holder {
+        let mut text = String::new();
+        let mut file = &self.file;
+        let _ = file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| file.take(512).read_to_string(&mut text));
+        Holder::parse(&text)
+    }
+
+    /// Waits at most `bound` for the holder to let go: `Acquired`, or `Busy` again when the time
+    /// is up. It polls (the OS offers no blocking lock with a timeout); time is measured as time
+    /// elapsed, never as a deadline, so no bound can overflow.
+    pub fn wait(self, bound: Duration) -> Result<Locked> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.file.try_lock() {
+                Ok(()) => return Ok(Locked::Acquired(acquired(self.file))),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(err)) => {
+                    return Err(Error::new(
+                        "login lock",
+                        format!("cannot wait for it: {err}"),
+                    ));
+                }
+            }
+            let left = bound.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Ok(Locked::Busy(self));
+            }
+            std::thread::sleep(pause.min(left));
+            pause = (pause * 2).min(Duration::from_millis(500));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -336,6 +545,114 @@ mod tests {
         }
         let leftovers: Vec<_> = fs::read_dir(dir.path().join("a/b")).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "a temporary file was left behind");
+    }
+
+    fn dirs(root: &Path) -> CacheDirs {
+        CacheDirs {
+            sso: root.join("sso/cache"),
+            cli: root.join("cli/cache"),
+        }
+    }
+
+    #[test]
+    fn a_busy_lock_names_its_holder_and_the_wait_is_bounded() {
+        let root = tempfile::tempdir().unwrap();
+        let dirs = dirs(root.path());
+        let Ok(Locked::Acquired(held)) = try_lock(&dirs, "k") else {
+            panic!("a fresh lock was not acquired");
+        };
+        // flock locks belong to the open file, so a second open in this process is refused.
+        let Ok(Locked::Busy(busy)) = try_lock(&dirs, "k") else {
+            panic!("a held lock was acquired twice");
+        };
+        let holder = busy.holder();
+        assert_eq!(holder.pid, Some(std::process::id()));
+        assert!(
+            holder
+                .to_string()
+                .contains(&format!("pid {}", std::process::id()))
+        );
+        let Ok(Locked::Busy(busy)) = busy.wait(Duration::from_millis(120)) else {
+            panic!("the wait outlived its holder's lock");
+        };
+        drop(held);
+        assert!(matches!(
+            busy.wait(Duration::from_secs(30)),
+            Ok(Locked::Acquired(_))
+        ));
+        // The longest bound is no overflow: the wait ends when the holder lets go.
+        let Ok(Locked::Acquired(held)) = try_lock(&dirs, "m") else {
+            panic!("a fresh lock was not acquired");
+        };
+        let Ok(Locked::Busy(busy)) = try_lock(&dirs, "m") else {
+            panic!("a held lock was acquired twice");
+        };
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(held);
+        });
+        assert!(matches!(busy.wait(Duration::MAX), Ok(Locked::Acquired(_))));
+        releaser.join().unwrap();
+        assert!(Holder::parse("").pid.is_none());
+        assert_eq!(Holder::parse("12 ssoenv login").command, "ssoenv login");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_never_follows_a_planted_link() {
+        let root = tempfile::tempdir().unwrap();
+        let dirs = dirs(root.path());
+        fs::create_dir_all(&dirs.sso).unwrap();
+        let absent = root.path().join("absent");
+        let precious = root.path().join("precious");
+        fs::write(&precious, "keep me").unwrap();
+        for (key, target) in [("a", &absent), ("b", &precious)] {
+            std::os::unix::fs::symlink(target, lock_path(&dirs, key)).unwrap();
+            let err = match try_lock(&dirs, key) {
+                Err(err) => err,
+                Ok(_) => panic!("locked through a symbolic link to {}", target.display()),
+            };
+            assert!(err.why.contains("symbolic link"), "{err}");
+            assert!(err.hint.unwrap().contains("rm "));
+        }
+        assert!(!absent.exists(), "the link's target was created");
+        assert_eq!(fs::read_to_string(&precious).unwrap(), "keep me");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_and_folders_open_to_other_users_are_made_private_with_a_warning() {
+        use std::cell::RefCell;
+        use std::os::unix::fs::PermissionsExt;
+        struct Said(RefCell<Vec<String>>);
+        impl Ui for Said {
+            fn say(&self, text: &str) {
+                self.0.borrow_mut().push(text.to_string());
+            }
+        }
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("cache");
+        fs::create_dir(&dir).unwrap();
+        let path = dir.join("t.json");
+        fs::write(&path, r#"{"k": "v"}"#).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        let said = Said(RefCell::new(Vec::new()));
+        let value: Option<serde_json::Value> = load(&path, &said);
+        assert_eq!(value.unwrap()["k"], "v");
+        let said = said.0.into_inner();
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(
+            said[0].contains("was open to other users (mode 644)"),
+            "{said:?}"
+        );
+        assert!(said[1].contains("could replace the files"), "{said:?}");
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir), 0o700);
+        let again = Said(RefCell::new(Vec::new()));
+        let _: Option<serde_json::Value> = load(&path, &again);
+        assert!(again.0.into_inner().is_empty(), "warned twice");
     }
 
     #[test]

@@ -103,6 +103,7 @@ pub struct UnsetArgs {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Profile whose sso-session (or start URL) to log in to
+    /// [default: $SSOENV_PROFILE, $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
     #[arg(conflicts_with = "sso_session")]
     pub profile: Option<String>,
     /// Log in to this [sso-session NAME] directly
@@ -115,6 +116,7 @@ pub struct LoginArgs {
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
     /// Profile whose session to end
+    /// [default: $SSOENV_PROFILE, $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
     #[arg(conflicts_with_all = ["sso_session", "all"])]
     pub profile: Option<String>,
     /// End this [sso-session NAME]
@@ -127,7 +129,7 @@ pub struct LogoutArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Profile name [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
+    /// Profile name [default: $SSOENV_PROFILE, $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
     pub profile: Option<String>,
     /// Print JSON for scripts
     #[arg(long)]
@@ -146,7 +148,7 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct CredentialProcessArgs {
-    /// Profile name [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
+    /// Profile name [default: $SSOENV_PROFILE, $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
     pub profile: Option<String>,
 }
 

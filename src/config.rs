@@ -509,6 +509,15 @@ pub fn selected_profile(arg: Option<&str>) -> String {
         .unwrap_or_else(|| "default".to_string())
 }
 
+/// The profile a command works on when given none after `use` or `awsuse` ran: the one active in
+/// the shell (`$SSOENV_PROFILE`; `use` unsets `AWS_PROFILE`), then `selected_profile`'s rule.
+pub fn active_profile(arg: Option<&str>) -> String {
+    match arg {
+        Some(name) => name.to_string(),
+        None => non_empty_var("SSOENV_PROFILE").unwrap_or_else(|| selected_profile(None)),
+    }
+}
+
 pub fn non_empty_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }

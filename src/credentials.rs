@@ -1,9 +1,11 @@
 //! A profile's role credentials: the AWS CLI's cached ones while more than 15 minutes remain
 //! (no token read, no request: the path a shell prompt takes), else GetRoleCredentials with a
-//! usable token, cached for the next caller, the AWS CLI included.
+//! usable token, cached for the next caller, the AWS CLI included. Whatever the source, one check
+//! (`unusable`) decides whether credentials may be handed out or cached: a cached entry that fails
+//! it is fetched again, a reply that fails it is an error, and nothing that fails it is cached.
 
 use crate::auth::{self, Engine, Policy, REFRESH_WINDOW};
-use crate::cache::{self, Read, RoleFile, RoleFileCredentials};
+use crate::cache::{self, RoleFile, RoleFileCredentials, TokenFile};
 use crate::config::Sso;
 use crate::error::{Error, ErrorKind, Result};
 use crate::sso::portal::{self, RoleCredentials};
@@ -11,16 +13,7 @@ use crate::sso::{ApiError, Endpoints};
 use crate::time;
 
 pub fn cached(engine: &Engine, sso: &Sso) -> Option<RoleCredentials> {
-    let path = engine.dirs.role_path(sso);
-    let file = match cache::read::<RoleFile>(&path) {
-        Read::Found(file) => file,
-        Read::Missing => return None,
-        Read::Corrupt(why) => {
-            engine.ui.warn(&why);
-            return None;
-        }
-    };
-    let c = file.credentials;
+    let c = cache::load::<RoleFile>(&engine.dirs.role_path(sso), engine.ui)?.credentials;
     Some(RoleCredentials {
         expiration: time::parse(&c.expiration)?,
         access_key_id: c.access_key_id,
@@ -38,12 +31,12 @@ pub fn role_credentials(
 ) -> Result<RoleCredentials> {
     if !force_refresh
         && let Some(credentials) = cached(engine, sso)
-        && credentials.expiration - time::now() > REFRESH_WINDOW
+        && unusable(&credentials, REFRESH_WINDOW).is_none()
     {
         return Ok(credentials);
     }
     let endpoints = endpoints()?;
-    let (_, credentials) = auth::with_token(
+    let (token, credentials) = auth::with_token(
         engine,
         &sso.login_target(),
         &endpoints,
@@ -59,6 +52,18 @@ pub fn role_credentials(
         },
         |err| portal_error(sso, err),
     )?;
+    if let Some(why) = unusable(&credentials, MIN_LEFT) {
+        return Err(Error::new(
+            format!(
+                "role {} in account {} (GetRoleCredentials)",
+                sso.role_name, sso.account_id
+            ),
+            format!("{}/federation/credentials sent {why}", endpoints.portal),
+        )
+        .with_hint(
+            "nothing was cached; try again shortly, and tell your administrator if it persists",
+        ));
+    }
     let file = RoleFile {
         provider_type: "sso".into(),
         credentials: RoleFileCredentials {
@@ -70,12 +75,56 @@ pub fn role_credentials(
         },
     };
     // The credentials work without the cache; a read-only folder costs a request next time.
-    if let Err(err) = cache::write(&engine.dirs.role_path(sso), &file) {
+    let path = engine.dirs.role_path(sso);
+    if let Err(err) = cache::write(&path, &file) {
         engine
             .ui
             .warn(&format!("could not cache the role credentials: {err}"));
     }
+    // A `logout` may have ended the session while we fetched. It removes the token before the
+    // role credentials, so checking the token after our write settles it: either the logout
+    // still comes to our file, or the token we used is gone and we take our file back.
+    let cached_token = cache::read::<TokenFile>(&engine.dirs.token_path(&sso.login_target()));
+    if cached_token.found().map(|t| t.access_token) != Some(token.access_token) {
+        let _ = cache::remove(&path);
+    }
     Ok(credentials)
+}
+
+/// Credentials whose expiration is this close (seconds) or past are not worth handing out.
+const MIN_LEFT: i64 = 60;
+
+/// Why credentials cannot be handed out or cached, or None: every key present and free of
+/// control characters (no shell or environment can hold a NUL), and more than `min_left` seconds
+/// left. The reason never quotes a value: they are secrets.
+fn unusable(c: &RoleCredentials, min_left: i64) -> Option<String> {
+    for (name, value) in [
+        ("accessKeyId", &c.access_key_id),
+        ("secretAccessKey", &c.secret_access_key),
+        ("sessionToken", &c.session_token),
+    ] {
+        if value.is_empty() {
+            return Some(format!("credentials with an empty {name}"));
+        }
+        if value.chars().any(char::is_control) {
+            return Some(format!(
+                "credentials whose {name} holds a control character (such as a NUL byte)"
+            ));
+        }
+    }
+    let left = c.expiration - time::now();
+    if left <= min_left {
+        return Some(format!(
+            "credentials that expire at {}, {}",
+            time::format_rfc3339(c.expiration),
+            if left <= 0 {
+                "already past"
+            } else {
+                "within a minute"
+            }
+        ));
+    }
+    None
 }
 
 fn portal_error(sso: &Sso, err: ApiError) -> Error {

@@ -7,7 +7,7 @@ use super::profile::SsoProfile;
 use crate::auth::{Engine, Policy};
 use crate::cache::CacheDirs;
 use crate::cli::CredentialProcessArgs;
-use crate::config::selected_profile;
+use crate::config::active_profile;
 use crate::credentials;
 use crate::error::{ErrorKind, Result};
 use crate::ui::Ui;
@@ -24,7 +24,7 @@ struct ProcessCredentials<'a> {
 }
 
 pub fn run(args: &CredentialProcessArgs, ui: &dyn Ui) -> Result<Outcome> {
-    let name = selected_profile(args.profile.as_deref());
+    let name = active_profile(args.profile.as_deref());
     let target = SsoProfile::load(&name)?;
     let engine = Engine::new(CacheDirs::from_env()?, ui);
     // SDKs call this from IDEs and agents in the background; a browser opening out of nowhere,

@@ -3,17 +3,14 @@ use std::process::Command;
 use super::Outcome;
 use crate::auth::Policy;
 use crate::cli::ExecArgs;
-use crate::config::{non_empty_var, selected_profile};
+use crate::config::active_profile;
 use crate::error::{Error, ErrorKind, Result};
 use crate::shell::Change;
 use crate::ui::Ui;
 
 pub fn run(args: &ExecArgs, ui: &dyn Ui) -> Result<Outcome> {
     // The profile active in this shell comes first: `awsuse dev` then `ssoenv exec -- cmd`.
-    let name = match &args.profile {
-        Some(name) => name.clone(),
-        None => non_empty_var("SSOENV_PROFILE").unwrap_or_else(|| selected_profile(None)),
-    };
+    let name = active_profile(args.profile.as_deref());
     // Fresh from the caches, so a shell whose exported keys expired still hands live ones on.
     let (changes, _) = super::use_::changes_for(&name, ui, &Policy::default(), false)?;
     let Some((program, rest)) = args.command.split_first() else {

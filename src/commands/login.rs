@@ -3,7 +3,7 @@ use super::{Outcome, policy};
 use crate::auth::{self, Engine};
 use crate::cache::CacheDirs;
 use crate::cli::LoginArgs;
-use crate::config::{Config, Paths, selected_profile};
+use crate::config::{Config, Paths, active_profile};
 use crate::error::Result;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::ui::Ui;
@@ -17,7 +17,7 @@ pub fn run(args: &LoginArgs, ui: &dyn Ui) -> Result<Outcome> {
             (session, endpoints)
         }
         None => {
-            let target = SsoProfile::load(&selected_profile(args.profile.as_deref()))?;
+            let target = SsoProfile::load(&active_profile(args.profile.as_deref()))?;
             (target.sso.login_target(), target.endpoints()?)
         }
     };

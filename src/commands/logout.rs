@@ -2,10 +2,11 @@ use std::path::PathBuf;
 
 use super::Outcome;
 use super::profile::SsoProfile;
-use crate::auth::Engine;
+use crate::atomic_file;
+use crate::auth::{self, Engine};
 use crate::cache::{self, CacheDirs, RoleFile, TokenFile};
 use crate::cli::LogoutArgs;
-use crate::config::{Config, Kind, Paths, selected_profile};
+use crate::config::{Config, Kind, Paths, active_profile};
 use crate::error::Result;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal;
@@ -16,12 +17,15 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui) -> Result<Outcome> {
     let dirs = CacheDirs::from_env()?;
     let engine = Engine::new(dirs.clone(), ui);
     let (tokens, roles) = if args.all {
+        // What a killed ssoenv left between writing and renaming may hold a token too.
+        atomic_file::sweep(&dirs.sso);
+        atomic_file::sweep(&dirs.cli);
         everything(&dirs)
     } else {
         let config = Config::load(Paths::from_env()?)?;
         let session = match &args.sso_session {
             Some(name) => config.sso_session(name)?,
-            None => SsoProfile::load(&selected_profile(args.profile.as_deref()))?
+            None => SsoProfile::load(&active_profile(args.profile.as_deref()))?
                 .sso
                 .login_target(),
         };
@@ -39,8 +43,21 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui) -> Result<Outcome> {
             .collect();
         (vec![dirs.token_path(&session)], roles)
     };
+    // Under each session's login lock, tokens first: a refresh or sign-in still running finishes
+    // before, so its token is removed here; a role-credential write still running checks the
+    // token after writing (see `credentials`), so it cannot outlive this either.
+    let mut locks = Vec::new();
     let mut ended = 0;
     for path in &tokens {
+        let key = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let token = cache::read::<TokenFile>(path).found();
+        let what = token
+            .as_ref()
+            .map_or_else(|| path.display().to_string(), |t| t.start_url.clone());
+        locks.push(auth::lock(&engine, key, &what)?);
         if let Some(token) = cache::read::<TokenFile>(path).found() {
             end_session(&engine, &token);
             ended += 1;

@@ -3,9 +3,9 @@ use serde_json::json;
 use super::Outcome;
 use super::profile::SsoProfile;
 use crate::auth::{self, Engine};
-use crate::cache::{self, CacheDirs, Read, TokenFile};
+use crate::cache::{self, CacheDirs, TokenFile};
 use crate::cli::StatusArgs;
-use crate::config::selected_profile;
+use crate::config::active_profile;
 use crate::credentials;
 use crate::error::Result;
 use crate::time;
@@ -13,7 +13,7 @@ use crate::ui::{Ui, printable};
 
 /// What the caches hold for a profile; reads files only, never the network.
 pub fn run(args: &StatusArgs, ui: &dyn Ui) -> Result<Outcome> {
-    let name = selected_profile(args.profile.as_deref());
+    let name = active_profile(args.profile.as_deref());
     let target = SsoProfile::load(&name)?;
     let dirs = CacheDirs::from_env()?;
     let engine = Engine::new(dirs.clone(), ui);
@@ -21,14 +21,7 @@ pub fn run(args: &StatusArgs, ui: &dyn Ui) -> Result<Outcome> {
     let now = time::now();
 
     let token_path = dirs.token_path(&session);
-    let token = match cache::read::<TokenFile>(&token_path) {
-        Read::Found(t) => Some(t),
-        Read::Missing => None,
-        Read::Corrupt(why) => {
-            ui.warn(&why);
-            None
-        }
-    };
+    let token = cache::load::<TokenFile>(&token_path, ui);
     let token_expires = token.as_ref().and_then(TokenFile::expires);
     let refreshable = token.as_ref().is_some_and(|t| t.refreshable(&session, now));
     let role_path = dirs.role_path(&target.sso);

@@ -511,6 +511,8 @@ fn non_sso_profiles_are_refused_with_a_reason() {
 }
 
 /// The binary's own output, with credentials built to break quoting, evaluated by each real shell.
+/// (Credentials holding a control character are refused before any shell sees them; line breaks
+/// in values are quoted in `shells`.)
 #[test]
 fn hostile_credentials_survive_every_real_shell() {
     use crate::support::HOSTILE_VALUE;
@@ -518,11 +520,11 @@ fn hostile_credentials_survive_every_real_shell() {
         MockSso::builder()
             .interval(0)
             .secret_access_key(HOSTILE_VALUE)
-            .session_token(&format!("{HOSTILE_VALUE}\nsecond line 'é' ‘’ 😀\\"))
+            .session_token(&format!("{HOSTILE_VALUE} second line 'é' ‘’ 😀\\"))
             .start(),
     )
     .with_browser();
-    let token = format!("{HOSTILE_VALUE}\nsecond line 'é' ‘’ 😀\\");
+    let token = format!("{HOSTILE_VALUE} second line 'é' ‘’ 😀\\");
     for (shell, argv) in [
         ("bash", vec!["bash", "--noprofile", "--norc", "-c"]),
         ("zsh", vec!["zsh", "-f", "-c"]),

@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod caches;
 mod cli;
 mod completions;
 mod config_oracle;

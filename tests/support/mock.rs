@@ -385,6 +385,10 @@ struct Config {
     /// Replace `userCode` / `verificationUriComplete` in device authorizations (hostile server).
     shown_user_code: Option<String>,
     shown_verification_uri: Option<String>,
+    /// Replies to these routes are held back after the request was handled (its effects done).
+    reply_delays: Vec<(String, Duration)>,
+    /// Epoch milliseconds every role credential expires at, instead of now + the TTL.
+    role_credentials_expiration_ms: Option<u64>,
 }
 
 impl Default for Config {
@@ -410,6 +414,8 @@ impl Default for Config {
             shown_user_code: None,
             shown_verification_uri: None,
             route_delays: Vec::new(),
+            reply_delays: Vec::new(),
+            role_credentials_expiration_ms: None,
         }
     }
 }
@@ -839,6 +845,14 @@ impl MockSso {
     }
 
     /// The next `n` device-code polls (of a known device code) answer `slow_down`.
+    /// Handle requests to `route` at once but hold the reply back by `d`: the service has acted
+    /// (a token rotated, credentials issued) while the client still waits.
+    pub fn set_reply_delay_on(&self, route: &str, d: Duration) {
+        let mut st = self.state();
+        st.cfg.reply_delays.retain(|(r, _)| r != route);
+        st.cfg.reply_delays.push((route.to_string(), d));
+    }
+
     pub fn slow_down_next(&self, n: u32) {
         self.state().slow_down = n;
     }
@@ -860,6 +874,11 @@ impl MockSso {
     }
 
     /// Lifetime of client registrations made from now on.
+    /// Role credentials expire at this epoch time in milliseconds (None: now + the TTL).
+    pub fn set_role_credentials_expiration_ms(&self, ms: Option<u64>) {
+        self.state().cfg.role_credentials_expiration_ms = ms;
+    }
+
     pub fn set_client_secret_ttl_secs(&self, secs: u64) {
         self.state().cfg.client_secret_ttl = secs;
     }
@@ -1403,13 +1422,21 @@ fn serve(shared: &Shared, mut rq: tiny_http::Request) {
         r
     });
 
-    {
+    let reply_delay = {
         let mut st = shared.lock();
         if let Some(rec) = st.requests.get_mut(index) {
             rec.status = reply.status;
             rec.error_type = reply.error_type.clone();
             rec.error = reply.error.clone();
         }
+        st.cfg
+            .reply_delays
+            .iter()
+            .find(|(r, _)| *r == incoming.path)
+            .map(|(_, d)| *d)
+    };
+    if let Some(d) = reply_delay {
+        thread::sleep(d);
     }
 
     let request_id = format!("mock-{:016x}", random_u64());
@@ -2104,7 +2131,9 @@ impl State {
             .session_token
             .clone()
             .unwrap_or_else(|| format!("IQoJb3JpZ2luX2VjMOCK{n}/{}+session==", random_hex(32)));
-        let expiration = now_ms() + cfg.role_credentials_ttl * 1000;
+        let expiration = cfg
+            .role_credentials_expiration_ms
+            .unwrap_or_else(|| now_ms() + cfg.role_credentials_ttl * 1000);
         Reply::json(
             200,
             json!({
