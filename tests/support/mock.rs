@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -382,6 +382,10 @@ struct Config {
     session_token: Option<String>,
     delay: Duration,
     route_delays: Vec<(String, Duration)>,
+    /// Replies sent one byte every this long (headers included).
+    drip: Option<Duration>,
+    /// Listings never end: full pages of new accounts (names this many bytes) and roles.
+    endless_pages: Option<usize>,
 }
 
 impl Default for Config {
@@ -405,6 +409,8 @@ impl Default for Config {
             session_token: None,
             delay: Duration::ZERO,
             route_delays: Vec::new(),
+            drip: None,
+            endless_pages: None,
         }
     }
 }
@@ -804,6 +810,18 @@ impl MockSso {
         let mut st = self.state();
         st.cfg.route_delays.retain(|(r, _)| r != route);
         st.cfg.route_delays.push((route.to_string(), d));
+    }
+
+    /// Every API reply (not the browser pages) is sent one byte every `every`, so that no read
+    /// ever waits long but the reply takes ages (None to stop).
+    pub fn set_drip(&self, every: Option<Duration>) {
+        self.state().cfg.drip = every;
+    }
+
+    /// ListAccounts and ListAccountRoles never end: every page is full, of new accounts whose
+    /// names are `name_bytes` long (or new roles), and carries a new `nextToken` (None to stop).
+    pub fn set_endless_pages(&self, name_bytes: Option<usize>) {
+        self.state().cfg.endless_pages = name_bytes;
     }
 
     /// The next `n` device-code polls (of a known device code) answer `slow_down`.
@@ -1330,7 +1348,7 @@ fn serve(shared: &Shared, mut rq: tiny_http::Request) {
         body_ok,
     };
 
-    let (index, delay) = {
+    let (index, delay, drip) = {
         let mut st = shared.lock();
         st.requests.push(RecordedRequest {
             method: incoming.method.clone(),
@@ -1352,7 +1370,11 @@ fn serve(shared: &Shared, mut rq: tiny_http::Request) {
                 .map(|(_, d)| *d)
                 .unwrap_or(st.cfg.delay),
         };
-        (st.requests.len() - 1, delay)
+        let drip = st
+            .cfg
+            .drip
+            .filter(|_| api_of(&incoming.path) != Some(Api::Page));
+        (st.requests.len() - 1, delay, drip)
     };
     if !delay.is_zero() {
         thread::sleep(delay);
@@ -1386,6 +1408,28 @@ fn serve(shared: &Shared, mut rq: tiny_http::Request) {
         headers.push(("Content-Type".into(), reply.content_type.into()));
     }
     headers.push(("x-amzn-RequestId".into(), request_id));
+    if let Some(every) = drip {
+        let mut raw = format!("HTTP/1.1 {} Mock\r\n", reply.status);
+        for (name, value) in &headers {
+            raw.push_str(&format!("{name}: {value}\r\n"));
+        }
+        raw.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            reply.body.len()
+        ));
+        let mut writer = rq.into_writer();
+        for byte in raw.into_bytes().into_iter().chain(reply.body) {
+            if writer
+                .write_all(&[byte])
+                .and_then(|()| writer.flush())
+                .is_err()
+            {
+                return; // the client gave up
+            }
+            thread::sleep(every);
+        }
+        return;
+    }
     let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
     for (name, value) in headers {
         match tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
@@ -2066,6 +2110,15 @@ impl State {
         if let Err(r) = self.bearer(rq) {
             return r;
         }
+        if let Some(name_bytes) = self.cfg.endless_pages {
+            let items: Vec<Value> = (offset..offset + size)
+                .map(|i| json!({ "accountId": format!("{i:012}"), "accountName": format!("{i:0>name_bytes$}"), "emailAddress": format!("{i}@example.com") }))
+                .collect();
+            return Reply::json(
+                200,
+                paginate("accountList", items, 0, size).with_next(offset + size),
+            );
+        }
         let items: Vec<Value> = self
             .accounts
             .iter()
@@ -2084,6 +2137,15 @@ impl State {
         };
         if let Err(r) = self.bearer(rq) {
             return r;
+        }
+        if self.cfg.endless_pages.is_some() {
+            let items: Vec<Value> = (offset..offset + size)
+                .map(|i| json!({ "roleName": format!("Role{i}"), "accountId": account_id }))
+                .collect();
+            return Reply::json(
+                200,
+                paginate("roleList", items, 0, size).with_next(offset + size),
+            );
         }
         let Some(account) = self.accounts.iter().find(|a| a.account_id == account_id) else {
             return self.not_found("The requested account was not found");
@@ -2119,6 +2181,20 @@ fn paginate(key: &str, items: Vec<Value>, offset: usize, size: usize) -> Value {
         body.insert("nextToken".into(), json!(encode_page_token(offset + size)));
     }
     Value::Object(body)
+}
+
+trait WithNext {
+    fn with_next(self, offset: usize) -> Value;
+}
+
+impl WithNext for Value {
+    /// Adds a `nextToken` for the page at `offset`.
+    fn with_next(mut self, offset: usize) -> Value {
+        if let Some(body) = self.as_object_mut() {
+            body.insert("nextToken".into(), json!(encode_page_token(offset)));
+        }
+        self
+    }
 }
 
 fn encode_page_token(offset: usize) -> String {
