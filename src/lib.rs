@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod config_edit;
 pub mod credentials;
+pub mod deadline;
 pub mod env;
 pub mod error;
 pub mod ini;

@@ -2,6 +2,8 @@
 //! then either PKCE (a browser redirect to a listener on 127.0.0.1) or the device code (a URL and
 //! a code the person approves from any device, while we poll).
 
+mod loopback;
+
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -12,9 +14,10 @@ use crate::auth::{Engine, Policy};
 use crate::browser::{self, Browser};
 use crate::cache::{self, RegistrationFile, TokenFile};
 use crate::config::SsoSession;
+use crate::deadline::{self, Deadline, secs};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sso::oidc::{self, DEVICE_CODE_GRANT, Grant, PkceClient, Registration, TokenResponse};
-use crate::sso::{ApiError, Endpoints};
+use crate::sso::{ApiError, Endpoints, Http};
 use crate::time;
 
 /// Registered once and reused: loopback redirects may use any port (RFC 8252 §7.3), so the
@@ -22,14 +25,17 @@ use crate::time;
 const REGISTERED_REDIRECT: &str = "http://127.0.0.1/oauth/callback";
 const CALLBACK_PATH: &str = "/oauth/callback";
 
-/// How long a person gets to approve a browser login; `SSOENV_LOGIN_TIMEOUT` (seconds) overrides.
+/// How long a whole login may take, the person's part included: 600 s, or
+/// `SSOENV_LOGIN_TIMEOUT` (seconds, at most a day).
 fn login_timeout() -> Duration {
-    let secs = std::env::var("SSOENV_LOGIN_TIMEOUT")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(600);
-    Duration::from_secs(secs)
+    deadline::setting(
+        LOGIN_SETTING,
+        Duration::from_secs(600),
+        Duration::from_secs(86_400),
+    )
 }
+
+const LOGIN_SETTING: &str = "SSOENV_LOGIN_TIMEOUT";
 
 enum Fail {
     /// The cached client registration was refused: register anew and try once more.
@@ -62,25 +68,46 @@ pub fn login(
             .ui
             .say("no browser can be opened here (SSH or no display): using a device code");
     }
+    // The login has its own deadline, and its time is given back to the command's: waiting for
+    // a person is not the services being slow.
+    let started = Instant::now();
+    let http = engine
+        .http()
+        .with_deadline(Deadline::after(login_timeout()), LOGIN_SETTING);
+    let result = login_within(engine, &http, session, endpoints, pkce, browser.as_ref());
+    engine.http().extend(started.elapsed());
+    result
+}
+
+fn login_within(
+    engine: &Engine,
+    http: &Http,
+    session: &SsoSession,
+    endpoints: &Endpoints,
+    pkce: bool,
+    browser: Option<&Browser>,
+) -> Result<TokenFile> {
     let mut fresh = false;
     loop {
         let attempt = (|| -> Result<(Registration, TokenResponse), Fail> {
-            let registration = registration(engine, session, &endpoints.oidc, pkce, fresh)?;
+            let registration = registration(engine, http, session, &endpoints.oidc, pkce, fresh)?;
             let token = if pkce {
                 pkce_flow(
                     engine,
+                    http,
                     session,
                     &endpoints.oidc,
                     &registration,
-                    browser.as_ref(),
+                    browser,
                 )?
             } else {
                 device_flow(
                     engine,
+                    http,
                     session,
                     &endpoints.oidc,
                     &registration,
-                    browser.as_ref(),
+                    browser,
                 )?
             };
             Ok((registration, token))
@@ -120,6 +147,7 @@ pub fn token_file(
 
 fn registration(
     engine: &Engine,
+    http: &Http,
     session: &SsoSession,
     oidc_url: &str,
     pkce: bool,
@@ -149,7 +177,7 @@ fn registration(
         issuer_url: &session.start_url,
     };
     let registration = oidc::register_client(
-        engine.http(),
+        http,
         oidc_url,
         session.registration_scopes.as_deref(),
         pkce.then_some(&pkce_client),
@@ -172,12 +200,12 @@ fn registration(
 
 fn device_flow(
     engine: &Engine,
+    http: &Http,
     session: &SsoSession,
     oidc_url: &str,
     registration: &Registration,
     browser: Option<&Browser>,
 ) -> Result<TokenResponse, Fail> {
-    let http = engine.http();
     let auth = oidc::start_device_authorization(http, oidc_url, registration, &session.start_url)
         .map_err(|e| api_failure(session, "starting a device login", e))?;
     // The server chose this URL: refuse it before showing it to anyone or opening a browser.
@@ -209,19 +237,33 @@ fn device_flow(
     {
         engine.ui.warn(&why);
     }
-    let deadline = Instant::now() + Duration::from_secs(auth.expires_in).min(login_timeout());
+    // Each poll is bounded by `http`'s deadline too: one that hangs ends with the login.
+    let deadline = http
+        .deadline()
+        .min(Deadline::after(Duration::from_secs(auth.expires_in)));
     let mut interval = Duration::from_secs(auth.interval).max(Duration::from_millis(100));
+    let mut polled = false;
     loop {
-        if Instant::now() + interval > deadline {
-            return Err(Fail::Err(
-                Error::new(
-                    format!("login to {}", session.start_url),
-                    "the code was not approved in time",
+        if interval >= deadline.left() {
+            let why = if polled {
+                "the code was not approved in time".to_owned()
+            } else {
+                format!(
+                    "the service asked to wait {} s between checks, longer than the {} s left \
+                     for this login",
+                    secs(interval),
+                    deadline.left().as_secs()
                 )
-                .with_hint("run the command again and approve the code sooner"),
+            };
+            return Err(Fail::Err(
+                Error::new(format!("login to {}", session.start_url), why).with_hint(format!(
+                    "run the command again and approve the code sooner ({LOGIN_SETTING} sets \
+                     how long a login may take, in seconds)"
+                )),
             ));
         }
-        std::thread::sleep(interval);
+        deadline.sleep(interval);
+        polled = true;
         match oidc::create_token(
             http,
             oidc_url,
@@ -231,7 +273,7 @@ fn device_flow(
             Ok(token) => return Ok(token),
             Err(ApiError::Service { code, .. }) if code == "authorization_pending" => {}
             Err(ApiError::Service { code, .. }) if code == "slow_down" => {
-                interval += Duration::from_secs(5);
+                interval = interval.saturating_add(Duration::from_secs(5));
             }
             Err(ApiError::Service { code, .. }) if code == "expired_token" => {
                 return Err(Fail::Err(
@@ -249,19 +291,16 @@ fn device_flow(
 
 fn pkce_flow(
     engine: &Engine,
+    http: &Http,
     session: &SsoSession,
     oidc_url: &str,
     registration: &Registration,
     browser: Option<&Browser>,
 ) -> Result<TokenResponse, Fail> {
     // Bound to 127.0.0.1 only: nothing on the network can reach the listener.
-    let server = tiny_http::Server::http("127.0.0.1:0")
+    let mut listener = loopback::Listener::bind()
         .map_err(|e| Error::new("login", format!("cannot listen on 127.0.0.1: {e}")))?;
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .ok_or_else(|| Error::new("login", "the loopback listener has no port"))?;
+    let port = listener.port();
     let redirect_uri = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
     let verifier = random_token()?;
     let state = random_token()?;
@@ -284,9 +323,10 @@ fn pkce_flow(
     {
         engine.ui.warn(&why);
     }
-    let code = wait_for_code(&server, &state, session)?;
+    let code = wait_for_code(&mut listener, http.deadline(), &state, session)?;
+    drop(listener);
     oidc::create_token(
-        engine.http(),
+        http,
         oidc_url,
         registration,
         Grant::AuthorizationCode {
@@ -298,30 +338,28 @@ fn pkce_flow(
     .map_err(|e| api_failure(session, "exchanging the authorization code", e))
 }
 
-fn wait_for_code(server: &tiny_http::Server, state: &str, session: &SsoSession) -> Result<String> {
-    let deadline = Instant::now() + login_timeout();
-    let timed_out = || {
-        Error::new(
-            format!("login to {}", session.start_url),
-            "the browser did not come back in time",
-        )
-        .with_hint("run the command again, or add --use-device-code to sign in with a code")
-    };
+fn wait_for_code(
+    listener: &mut loopback::Listener,
+    deadline: Deadline,
+    state: &str,
+    session: &SsoSession,
+) -> Result<String> {
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let request = match server.recv_timeout(left) {
-            Ok(Some(request)) => request,
-            Ok(None) => return Err(timed_out()),
-            Err(e) => {
-                return Err(Error::new(
-                    "login",
-                    format!("loopback listener failed: {e}"),
-                ));
-            }
+        let Some(request) = listener.next(deadline) else {
+            let why = match &listener.trouble {
+                Some(e) => format!("the browser did not come back in time (the listener: {e})"),
+                None => "the browser did not come back in time".to_owned(),
+            };
+            return Err(
+                Error::new(format!("login to {}", session.start_url), why).with_hint(
+                    "run the command again, or add --use-device-code to sign in with a code",
+                ),
+            );
         };
-        let (path, query) = request.url().split_once('?').unwrap_or((request.url(), ""));
+        let target = request.target.clone();
+        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         if path != CALLBACK_PATH {
-            let _ = request.respond(tiny_http::Response::empty(404));
+            request.respond(404, "Not found.");
             continue;
         }
         let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
@@ -335,18 +373,15 @@ fn wait_for_code(server: &tiny_http::Server, state: &str, session: &SsoSession) 
         };
         // Anything can knock on a loopback port; only our own redirect carries our state.
         if param("state") != Some(state) {
-            let _ = request.respond(page(
+            request.respond(
                 400,
                 "This sign-in link is not the one ssoenv is waiting for.",
-            ));
+            );
             continue;
         }
         if let Some(error) = param("error") {
             let description = param("error_description").unwrap_or("");
-            let _ = request.respond(page(
-                200,
-                "Sign-in was not completed. You can close this tab.",
-            ));
+            request.respond(200, "Sign-in was not completed. You can close this tab.");
             return Err(Error::new(
                 format!("login to {}", session.start_url),
                 format!("the browser sign-in failed: {error} {description}")
@@ -356,25 +391,14 @@ fn wait_for_code(server: &tiny_http::Server, state: &str, session: &SsoSession) 
         }
         if let Some(code) = param("code") {
             let code = code.to_string();
-            let _ = request.respond(page(
+            request.respond(
                 200,
                 "Signed in. You can close this tab and go back to your terminal.",
-            ));
+            );
             return Ok(code);
         }
-        let _ = request.respond(page(400, "The redirect carried no code."));
+        request.respond(400, "The redirect carried no code.");
     }
-}
-
-fn page(status: u16, text: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let body = format!(
-        "<!doctype html><meta charset=utf-8><title>ssoenv</title><p style=\"font:1.2em sans-serif\">{text}</p>"
-    );
-    let mut response = tiny_http::Response::from_string(body).with_status_code(status);
-    if let Ok(header) = tiny_http::Header::from_bytes("Content-Type", "text/html; charset=utf-8") {
-        response.add_header(header);
-    }
-    response
 }
 
 /// 32 random bytes, base64url: a PKCE verifier (43 characters) or a state value.
@@ -479,15 +503,19 @@ mod tests {
         reply[9..12].parse().unwrap()
     }
 
-    fn listener() -> (tiny_http::Server, u16) {
-        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-        let port = server.server_addr().to_ip().unwrap().port();
-        (server, port)
+    fn listener() -> (loopback::Listener, u16) {
+        let listener = loopback::Listener::bind().unwrap();
+        let port = listener.port();
+        (listener, port)
+    }
+
+    fn minute() -> Deadline {
+        Deadline::after(Duration::from_secs(60))
     }
 
     #[test]
     fn the_listener_takes_only_its_own_redirect() {
-        let (server, port) = listener();
+        let (mut server, port) = listener();
         let browser = std::thread::spawn(move || {
             [
                 knock(port, "/favicon.ico"),
@@ -495,21 +523,55 @@ mod tests {
                 knock(port, "/oauth/callback?code=THE-CODE&state=s3cret"),
             ]
         });
-        let code = wait_for_code(&server, "s3cret", &session()).unwrap();
+        let code = wait_for_code(&mut server, minute(), "s3cret", &session()).unwrap();
         assert_eq!(code, "THE-CODE");
         assert_eq!(browser.join().unwrap(), [404, 400, 200]);
     }
 
     #[test]
+    fn hundreds_of_idle_connections_do_not_keep_the_browser_out() {
+        use std::io::Write;
+        let (mut server, port) = listener();
+        let browser = std::thread::spawn(move || {
+            let mut idle = Vec::new();
+            for i in 0..400 {
+                let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+                if i % 2 == 0 {
+                    // Half a request, never finished.
+                    conn.write_all(b"GET /oauth/callback?code=x").unwrap();
+                }
+                idle.push(conn);
+            }
+            let status = knock(port, "/oauth/callback?code=THE-CODE&state=s3cret");
+            (status, idle.len())
+        });
+        let code = wait_for_code(&mut server, minute(), "s3cret", &session()).unwrap();
+        assert_eq!(code, "THE-CODE");
+        assert_eq!(browser.join().unwrap(), (200, 400));
+    }
+
+    #[test]
+    fn the_wait_ends_at_the_deadline() {
+        let (mut server, _port) = listener();
+        let deadline = Deadline::after(Duration::from_millis(200));
+        let err = wait_for_code(&mut server, deadline, "s", &session()).unwrap_err();
+        assert!(
+            err.to_string().contains("did not come back in time"),
+            "{err}"
+        );
+        assert!(deadline.passed());
+    }
+
+    #[test]
     fn a_denied_redirect_ends_the_login() {
-        let (server, port) = listener();
+        let (mut server, port) = listener();
         let browser = std::thread::spawn(move || {
             knock(
                 port,
                 "/oauth/callback?error=access_denied&error_description=no&state=st",
             )
         });
-        let err = wait_for_code(&server, "st", &session()).unwrap_err();
+        let err = wait_for_code(&mut server, minute(), "st", &session()).unwrap_err();
         assert!(err.to_string().contains("access_denied"), "{err}");
         assert_eq!(browser.join().unwrap(), 200);
     }

@@ -82,6 +82,12 @@ pub fn run(args: &PopulateArgs, ui: &dyn Ui) -> Result<Outcome> {
         &policy(&args.login, false),
         &pace,
     )?;
+    // The command's deadline is for waiting on the service; the pauses of our own rate ceiling
+    // (one request per account at least) are added to it, or a large organisation could not
+    // finish.
+    engine.http().extend(Duration::from_secs_f64(
+        accounts.len() as f64 / f64::from(args.max_rate.max(1)),
+    ));
     if accounts.len() > 20 {
         ui.say(&format!(
             "{} accounts; listing their roles (at most {} requests a second)",
@@ -336,6 +342,7 @@ fn roles_of_all(
     let results: Vec<Mutex<Option<Vec<String>>>> =
         accounts.iter().map(|_| Mutex::new(None)).collect();
     let failure: Mutex<Option<(usize, ApiError)>> = Mutex::new(None);
+    let all = portal::Allowance::all_roles();
     std::thread::scope(|scope| {
         for _ in 0..WORKERS.min(accounts.len()) {
             scope.spawn(|| {
@@ -345,7 +352,13 @@ fn roles_of_all(
                         break;
                     };
                     match paced(pace, || {
-                        portal::list_account_roles(http, portal_url, token, &account.account_id)
+                        portal::list_account_roles_within(
+                            http,
+                            portal_url,
+                            token,
+                            &account.account_id,
+                            &all,
+                        )
                     }) {
                         Ok(roles) => {
                             *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(roles);

@@ -1,12 +1,16 @@
 //! One HTTP agent for both services: timeouts, bounded retries with backoff and jitter, and error
-//! replies decoded into what the service said.
+//! replies decoded into what the service said. Every call, retries and pauses included, ends by
+//! the command's deadline.
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 use ureq::tls::{RootCerts, TlsConfig};
+
+use crate::deadline::{self, Deadline, secs};
 
 /// A failed call: what the service answered, or why no answer came.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +85,11 @@ impl ApiError {
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const GLOBAL_TIMEOUT: Duration = Duration::from_secs(30);
+/// What one command may spend waiting on the services in all: two slow calls with a retry each.
+/// A person at a browser and populate's own rate ceiling do not count (see `Http::extend`).
+const COMMAND_BUDGET: Duration = Duration::from_secs(60);
+const TIMEOUT_SETTING: &str = "SSOENV_HTTP_TIMEOUT";
+const BUDGET_SETTING: &str = "SSOENV_COMMAND_TIMEOUT";
 /// Error bodies are small; anything larger is not the service talking.
 const MAX_BODY: u64 = 1 << 20;
 const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
@@ -125,6 +134,11 @@ pub struct Http {
     connect_timeout: Duration,
     global_timeout: Duration,
     policy: RetryPolicy,
+    /// The budget the deadline was made from and the setting that changes it, for messages.
+    budget: Duration,
+    budget_setting: &'static str,
+    /// Moves only later, when a wait that is not the services' (a login) is taken out of it.
+    deadline: Mutex<Deadline>,
     /// Why `AWS_CA_BUNDLE` could not be used: every request fails with it rather than trust
     /// roots the person did not choose.
     tls_problem: Option<String>,
@@ -136,6 +150,15 @@ struct Reply {
     error_type: Option<String>,
     retry_after: Option<Duration>,
     body: String,
+}
+
+/// Whether a request may be sent again after it may have reached the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    Safe,
+    /// Spends something (a refresh token the service rotates): sent again only when it provably
+    /// never left (the connection was never made).
+    OnlyUnsent,
 }
 
 enum Request<'a> {
@@ -187,19 +210,31 @@ fn ca_bundle(path: &Path) -> Result<RootCerts, String> {
 }
 
 impl Http {
-    /// Connect timeout 10 s, whole-request timeout 30 s; `SSOENV_HTTP_TIMEOUT` (seconds) overrides
-    /// both (tests). Retries 429, 5xx and connection failures up to 3 times.
+    /// Connect timeout 10 s, whole-request timeout 30 s; `SSOENV_HTTP_TIMEOUT` (seconds, at most
+    /// 600) overrides both. Retries 429, 5xx and connection failures up to 3 times. Everything
+    /// ends within the command budget, 60 s from now; `SSOENV_COMMAND_TIMEOUT` (seconds, at most
+    /// a day) overrides it.
     pub fn new() -> Http {
-        match std::env::var("SSOENV_HTTP_TIMEOUT")
+        let budget = deadline::setting(BUDGET_SETTING, COMMAND_BUDGET, Duration::from_secs(86_400));
+        let (connect, global) = match std::env::var(TIMEOUT_SETTING)
             .ok()
-            .and_then(|v| parse_timeout(&v))
+            .and_then(|v| deadline::parse_seconds(&v))
         {
-            Some(t) => Http::build(t, t, RetryPolicy::DEFAULT),
-            None => Http::build(CONNECT_TIMEOUT, GLOBAL_TIMEOUT, RetryPolicy::DEFAULT),
-        }
+            Some(t) => (
+                t.min(Duration::from_secs(600)),
+                t.min(Duration::from_secs(600)),
+            ),
+            None => (CONNECT_TIMEOUT, GLOBAL_TIMEOUT),
+        };
+        Http::build(connect, global, RetryPolicy::DEFAULT, budget)
     }
 
-    fn build(connect_timeout: Duration, global_timeout: Duration, policy: RetryPolicy) -> Http {
+    fn build(
+        connect_timeout: Duration,
+        global_timeout: Duration,
+        policy: RetryPolicy,
+        budget: Duration,
+    ) -> Http {
         let bundle = std::env::var_os(CA_BUNDLE).filter(|v| !v.is_empty());
         let (roots, tls_problem) = match bundle.map(|path| ca_bundle(Path::new(&path))) {
             None => (RootCerts::PlatformVerifier, None),
@@ -222,30 +257,80 @@ impl Http {
             connect_timeout,
             global_timeout,
             policy,
+            budget,
+            budget_setting: BUDGET_SETTING,
+            deadline: Mutex::new(Deadline::after(budget)),
             tls_problem,
         }
+    }
+
+    /// The same agent bound by `deadline` instead, which the setting `budget_setting` controls
+    /// (a login: the person's wait has its own).
+    pub fn with_deadline(&self, deadline: Deadline, budget_setting: &'static str) -> Http {
+        Http {
+            agent: self.agent.clone(),
+            connect_timeout: self.connect_timeout,
+            global_timeout: self.global_timeout,
+            policy: self.policy,
+            budget: deadline.left(),
+            budget_setting,
+            deadline: Mutex::new(deadline),
+            tls_problem: self.tls_problem.clone(),
+        }
+    }
+
+    pub fn deadline(&self) -> Deadline {
+        *self.deadline.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Moves the deadline `by` later: time the command spent not waiting on the services (a
+    /// person signing in, a self-imposed rate ceiling) is given back.
+    pub fn extend(&self, by: Duration) {
+        let mut deadline = self.deadline.lock().unwrap_or_else(|e| e.into_inner());
+        *deadline = deadline.extended(by);
     }
 
     /// POST a JSON body, expect a JSON object back (sso-oidc). `secrets`: every secret value
     /// in `body` (client secret, device code, refresh token...), which no error may show.
     pub fn post_json(&self, url: &str, body: &Value, secrets: &[&str]) -> Result<Value, ApiError> {
+        self.post(url, body, secrets, Repeat::Safe)
+    }
+
+    /// As `post_json`, for a request that spends something (a refresh token): never sent twice
+    /// unless the first try provably never reached the service.
+    pub fn post_json_once(
+        &self,
+        url: &str,
+        body: &Value,
+        secrets: &[&str],
+    ) -> Result<Value, ApiError> {
+        self.post(url, body, secrets, Repeat::OnlyUnsent)
+    }
+
+    fn post(
+        &self,
+        url: &str,
+        body: &Value,
+        secrets: &[&str],
+        repeat: Repeat,
+    ) -> Result<Value, ApiError> {
         let request = Request::PostJson {
             body: body.to_string(),
             secrets,
         };
-        self.call(url, &request)
+        self.call(url, &request, repeat)
             .and_then(|reply| json_object(url, reply, secrets))
     }
 
     /// GET with the portal's bearer header `x-amz-sso_bearer_token`, expect a JSON object back.
     pub fn get_json(&self, url: &str, bearer: &str) -> Result<Value, ApiError> {
-        self.call(url, &Request::Get { bearer })
+        self.call(url, &Request::Get { bearer }, Repeat::Safe)
             .and_then(|reply| json_object(url, reply, &[bearer]))
     }
 
     /// POST with the bearer header and no body; any 2xx is success (portal logout).
     pub fn post_bearer(&self, url: &str, bearer: &str) -> Result<(), ApiError> {
-        let reply = self.call(url, &Request::PostBearer { bearer })?;
+        let reply = self.call(url, &Request::PostBearer { bearer }, Repeat::Safe)?;
         if (200..300).contains(&reply.status) {
             Ok(())
         } else {
@@ -255,46 +340,94 @@ impl Http {
 
     /// `execute`, with the request's secrets removed from any error: every request goes
     /// through here, and every error built from a reply goes through `decode_error`.
-    fn call(&self, url: &str, request: &Request) -> Result<Reply, ApiError> {
-        self.execute(url, request)
+    fn call(&self, url: &str, request: &Request, repeat: Repeat) -> Result<Reply, ApiError> {
+        self.execute(url, request, repeat)
             .map_err(|e| e.redact(request.secrets()))
     }
 
     /// Sends `request`, retrying what a retry may cure, and returns the last reply whatever its
-    /// status; only a failure to get any reply is an error here.
-    fn execute(&self, url: &str, request: &Request) -> Result<Reply, ApiError> {
+    /// status; only a failure to get any reply is an error here. Each try gets what is left of
+    /// the deadline at most, and no pause runs past it.
+    fn execute(&self, url: &str, request: &Request, repeat: Repeat) -> Result<Reply, ApiError> {
         if let Some(why) = &self.tls_problem {
             return Err(ApiError::transport(url, why));
         }
+        let deadline = self.deadline();
         let mut attempt = 0;
         loop {
-            let outcome = self.exchange(url, request);
+            let left = deadline.left();
+            if left.is_zero() {
+                return Err(ApiError::transport(url, self.out_of_time()));
+            }
+            let outcome = self.exchange(url, request, left);
             let (retry, retry_after) = match &outcome {
+                Ok(_) if repeat == Repeat::OnlyUnsent => (false, None),
                 Ok(reply) => (
                     reply.status == 429 || reply.status >= 500,
                     reply.retry_after,
                 ),
+                Err(e) if repeat == Repeat::OnlyUnsent => (never_sent(e), None),
                 Err(e) => (is_transient(e), None),
             };
-            if !retry || attempt >= self.policy.retries {
-                return outcome.map_err(|e| ApiError::transport(url, self.describe(&e)));
+            let pause = self.policy.delay(attempt, retry_after);
+            if !retry || attempt >= self.policy.retries || pause >= deadline.left() {
+                return outcome.map_err(|e| {
+                    let why = match &e {
+                        ureq::Error::Timeout(_) if deadline.passed() => self.out_of_time(),
+                        ureq::Error::Io(io) if is_timeout(io) && deadline.passed() => {
+                            self.out_of_time()
+                        }
+                        e => self.describe(e),
+                    };
+                    ApiError::transport(url, why)
+                });
             }
-            std::thread::sleep(self.policy.delay(attempt, retry_after));
+            std::thread::sleep(pause);
             attempt += 1;
         }
     }
 
-    fn exchange(&self, url: &str, request: &Request) -> Result<Reply, ureq::Error> {
+    fn out_of_time(&self) -> String {
+        format!(
+            "no complete answer within the {} s allowed ({}), retries included; the service is \
+             too slow or stalled: try again later",
+            secs(self.budget),
+            self.budget_setting
+        )
+    }
+
+    /// One try, given `left` at most.
+    fn exchange(&self, url: &str, request: &Request, left: Duration) -> Result<Reply, ureq::Error> {
+        let (connect, global) = (
+            self.connect_timeout.min(left),
+            self.global_timeout.min(left),
+        );
         let mut response = match request {
-            Request::Get { bearer } => self.agent.get(url).header(BEARER_HEADER, *bearer).call()?,
+            Request::Get { bearer } => self
+                .agent
+                .get(url)
+                .config()
+                .timeout_connect(Some(connect))
+                .timeout_global(Some(global))
+                .build()
+                .header(BEARER_HEADER, *bearer)
+                .call()?,
             Request::PostJson { body, .. } => self
                 .agent
                 .post(url)
+                .config()
+                .timeout_connect(Some(connect))
+                .timeout_global(Some(global))
+                .build()
                 .header("content-type", "application/json")
                 .send(body.as_str())?,
             Request::PostBearer { bearer } => self
                 .agent
                 .post(url)
+                .config()
+                .timeout_connect(Some(connect))
+                .timeout_global(Some(global))
+                .build()
                 .header(BEARER_HEADER, *bearer)
                 .send_empty()?,
         };
@@ -330,10 +463,10 @@ impl Http {
                 format!("no answer within {} s", secs(self.connect_timeout))
             }
             ureq::Error::Timeout(_) => format!("no answer within {} s", secs(self.global_timeout)),
+            ureq::Error::Io(io) if is_timeout(io) => {
+                format!("no answer within {} s", secs(self.global_timeout))
+            }
             ureq::Error::Io(io) => match io.kind() {
-                K::TimedOut | K::WouldBlock => {
-                    format!("no answer within {} s", secs(self.global_timeout))
-                }
                 K::ConnectionRefused => "connection refused".into(),
                 K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
                     "the connection closed before an answer came".into()
@@ -372,22 +505,20 @@ fn is_transient(e: &ureq::Error) -> bool {
     )
 }
 
-fn parse_timeout(v: &str) -> Option<Duration> {
-    let secs: f64 = v.trim().parse().ok()?;
-    if secs > 0.0 {
-        Duration::try_from_secs_f64(secs).ok()
-    } else {
-        None
-    }
+fn is_timeout(io: &std::io::Error) -> bool {
+    matches!(
+        io.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    )
 }
 
-/// `30`, `0.25`: a duration as a person writes it.
-fn secs(d: Duration) -> String {
-    if d.subsec_nanos() == 0 {
-        d.as_secs().to_string()
-    } else {
-        let s = format!("{:.3}", d.as_secs_f64());
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+/// Failures before a connection existed: nothing of the request can have reached the service.
+fn never_sent(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => true,
+        ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
+        _ => false,
     }
 }
 
@@ -581,6 +712,7 @@ impl Http {
                 retry_after_cap: Duration::from_millis(20),
                 ..RetryPolicy::DEFAULT
             },
+            Duration::from_secs(60),
         )
     }
 }
@@ -901,6 +1033,68 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 
+    /// A server that sends its reply one byte every 50 ms: each byte resets any read timeout.
+    fn drip_server() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                std::thread::spawn(move || {
+                    use std::io::Write;
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n{}",
+                        " ".repeat(100_000)
+                    );
+                    for byte in reply.bytes() {
+                        if conn.write_all(&[byte]).is_err() {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                });
+            }
+        });
+        base
+    }
+
+    #[test]
+    fn a_dripping_server_is_cut_off_by_the_deadline_retries_included() {
+        let base = drip_server();
+        let http = Http::for_tests(Duration::from_secs(2))
+            .with_deadline(Deadline::after(Duration::from_millis(600)), "SSOENV_X");
+        let e = http.get_json(&format!("{base}/a"), "t").unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with(&format!("{base}/a: no complete answer within the 0.6")),
+            "{text}"
+        );
+        assert!(text.contains("(SSOENV_X)"), "{text}");
+        // Spent: the next call does not even start.
+        let (other, seen) = serve(vec![ok("{}")]);
+        let e = http.get_json(&format!("{other}/b"), "t").unwrap_err();
+        assert!(e.to_string().contains("no complete answer within"), "{e}");
+        assert_eq!(seen.lock().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_spending_request_is_retried_only_when_it_never_left() {
+        let (base, seen) = serve(vec![reply(503, &[], "{}"), ok("{}")]);
+        let e = http()
+            .post_json_once(&format!("{base}/token"), &json!({}), &[])
+            .unwrap_err();
+        assert!(matches!(e, ApiError::Service { status: 503, .. }), "{e:?}");
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        let refused = std::net::TcpStream::connect({
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        })
+        .unwrap_err();
+        assert!(never_sent(&ureq::Error::Io(refused)));
+        assert!(never_sent(&ureq::Error::Timeout(ureq::Timeout::Connect)));
+        assert!(!never_sent(&ureq::Error::Timeout(ureq::Timeout::Global)));
+    }
+
     #[test]
     fn refused_connection_is_transport() {
         let port = {
@@ -1008,17 +1202,6 @@ mod tests {
             p.delay(0, Some(Duration::from_secs(99))),
             Duration::from_secs(5)
         );
-    }
-
-    #[test]
-    fn timeout_setting_parses_positive_seconds() {
-        assert_eq!(parse_timeout("2"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_timeout(" 0.5 "), Some(Duration::from_millis(500)));
-        for bad in ["0", "-1", "x", "", "NaN", "inf", "1e300"] {
-            assert_eq!(parse_timeout(bad), None, "{bad}");
-        }
-        assert_eq!(secs(Duration::from_secs(30)), "30");
-        assert_eq!(secs(Duration::from_millis(1500)), "1.5");
     }
 
     #[test]

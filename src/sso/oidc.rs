@@ -138,6 +138,9 @@ pub fn create_token(
     grant: Grant,
 ) -> Result<TokenResponse, ApiError> {
     let url = format!("{oidc}/token");
+    // The service rotates refresh tokens: a retried refresh whose first try got through would
+    // present a spent token, and the new one from the first try would be lost with its reply.
+    let once = matches!(grant, Grant::RefreshToken(_));
     let mut body = json!({
         "clientId": client.client_id,
         "clientSecret": client.client_secret,
@@ -175,7 +178,11 @@ pub fn create_token(
     if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
         body.extend(extra);
     }
-    let reply = http.post_json(&url, &body, &secrets)?;
+    let reply = if once {
+        http.post_json_once(&url, &body, &secrets)?
+    } else {
+        http.post_json(&url, &body, &secrets)?
+    };
     Ok(TokenResponse {
         access_token: string(&reply, "accessToken", &url)?,
         expires_in: reply
@@ -403,6 +410,19 @@ mod tests {
             e.to_string(),
             format!("{base}/token: the reply lacked expiresIn")
         );
+    }
+
+    #[test]
+    fn a_refresh_that_reached_the_service_is_never_sent_again() {
+        let failed = || reply(500, &[], r#"{"error":"server_error"}"#);
+        let (base, seen) = serve(vec![failed(), failed(), failed(), failed()]);
+        let c = client(None);
+        let e = create_token(&http(), &base, &c, Grant::RefreshToken("rt")).unwrap_err();
+        assert!(matches!(e, ApiError::Service { status: 500, .. }), "{e:?}");
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        // Other grants spend nothing: a failure may be retried.
+        create_token(&http(), &base, &c, Grant::DeviceCode("dc")).unwrap_err();
+        assert_eq!(seen.lock().unwrap().len(), 4);
     }
 
     #[test]

@@ -1,14 +1,70 @@
 //! The access portal: GetRoleCredentials, ListAccounts, ListAccountRoles, Logout.
 
 use std::collections::HashSet;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
 use super::{ApiError, Http};
 
 const PAGE_SIZE: &str = "100";
-/// Far beyond any real organisation; only a broken server gets here.
+// What a listing may hold, far beyond any real organisation: only a broken or hostile server
+// that pages without end gets here, and it must not take all memory (nor, by the HTTP deadline,
+// all day) first.
 const MAX_PAGES: usize = 10_000;
+pub const MAX_ACCOUNTS: usize = 100_000;
+pub const MAX_ROLES_PER_ACCOUNT: usize = 10_000;
+/// Roles of every account together (populate).
+pub const MAX_ROLES: usize = 1_000_000;
+/// Memory one allowance may hold: 100,000 real accounts take about 20 MB.
+const MAX_BYTES: usize = 64 << 20;
+/// What a `String` and its allocation cost beyond the text.
+const PER_ITEM: usize = 32;
+
+/// A cap on what listings hold, shared by every listing counted against it (from any thread).
+pub struct Allowance {
+    what: &'static str,
+    max_items: usize,
+    items: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl Allowance {
+    pub fn new(what: &'static str, max_items: usize) -> Allowance {
+        Allowance {
+            what,
+            max_items,
+            items: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
+        }
+    }
+
+    /// Roles of every account, for populate.
+    pub fn all_roles() -> Allowance {
+        Allowance::new("roles", MAX_ROLES)
+    }
+
+    /// Counts one item of `texts`; an error once the cap is passed.
+    fn take(&self, texts: &[&str], url: &str) -> Result<(), ApiError> {
+        let size = texts.iter().map(|t| t.len() + PER_ITEM).sum::<usize>();
+        let items = self.items.fetch_add(1, Ordering::Relaxed) + 1;
+        let bytes = self.bytes.fetch_add(size, Ordering::Relaxed) + size;
+        if items <= self.max_items && bytes <= MAX_BYTES {
+            return Ok(());
+        }
+        Err(ApiError::transport(
+            url,
+            format!(
+                "the listing passed {} {} (or {} MiB); no real organisation has that many, so \
+                 the service is misbehaving",
+                self.max_items,
+                self.what,
+                MAX_BYTES >> 20
+            ),
+        ))
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleCredentials {
@@ -70,6 +126,7 @@ pub fn list_accounts(
     access_token: &str,
 ) -> Result<Vec<Account>, ApiError> {
     let mut accounts = Vec::new();
+    let allowance = Allowance::new("accounts", MAX_ACCOUNTS);
     let url = format!("{portal}/assignment/accounts");
     paginate(http, access_token, &url, &[], |page, url| {
         for item in list(page, "accountList", url)? {
@@ -78,6 +135,8 @@ pub fn list_accounts(
             if account_id.is_empty() {
                 return Err(lacked(url, "accountId"));
             }
+            let fields = [account_id, text("accountName"), text("emailAddress")];
+            allowance.take(&fields, url)?;
             accounts.push(Account {
                 account_id: account_id.to_owned(),
                 account_name: text("accountName").to_owned(),
@@ -96,7 +155,25 @@ pub fn list_account_roles(
     access_token: &str,
     account_id: &str,
 ) -> Result<Vec<String>, ApiError> {
+    list_account_roles_within(
+        http,
+        portal,
+        access_token,
+        account_id,
+        &Allowance::all_roles(),
+    )
+}
+
+/// `list_account_roles`, also counted against `all` (the roles of every account listed).
+pub fn list_account_roles_within(
+    http: &Http,
+    portal: &str,
+    access_token: &str,
+    account_id: &str,
+    all: &Allowance,
+) -> Result<Vec<String>, ApiError> {
     let mut roles = Vec::new();
+    let of_account = Allowance::new("roles for one account", MAX_ROLES_PER_ACCOUNT);
     let url = format!("{portal}/assignment/roles");
     paginate(
         http,
@@ -106,7 +183,11 @@ pub fn list_account_roles(
         |page, url| {
             for item in list(page, "roleList", url)? {
                 match item.get("roleName").and_then(Value::as_str) {
-                    Some(name) if !name.is_empty() => roles.push(name.to_owned()),
+                    Some(name) if !name.is_empty() => {
+                        of_account.take(&[name], url)?;
+                        all.take(&[name], url)?;
+                        roles.push(name.to_owned());
+                    }
                     _ => return Err(lacked(url, "roleName")),
                 }
             }
@@ -130,6 +211,8 @@ fn paginate(
     params: &[(&str, &str)],
     mut take: impl FnMut(&Value, &str) -> Result<(), ApiError>,
 ) -> Result<(), ApiError> {
+    // Hashes, not the tokens: a token may be as long as a page.
+    let hasher = std::collections::hash_map::RandomState::new();
     let mut seen_tokens = HashSet::new();
     let mut next: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -149,7 +232,7 @@ fn paginate(
         match &next {
             None => return Ok(()),
             // A server that hands back a token it already gave would page forever.
-            Some(token) if !seen_tokens.insert(token.clone()) => {
+            Some(token) if !seen_tokens.insert(hasher.hash_one(token)) => {
                 return Err(ApiError::transport(
                     &url,
                     "the service repeated a page token; the listing would never end",

@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -389,6 +389,10 @@ struct Config {
     reply_delays: Vec<(String, Duration)>,
     /// Epoch milliseconds every role credential expires at, instead of now + the TTL.
     role_credentials_expiration_ms: Option<u64>,
+    /// Replies sent one byte every this long (headers included).
+    drip: Option<Duration>,
+    /// Listings never end: full pages of new accounts (names this many bytes) and roles.
+    endless_pages: Option<usize>,
 }
 
 impl Default for Config {
@@ -416,6 +420,8 @@ impl Default for Config {
             route_delays: Vec::new(),
             reply_delays: Vec::new(),
             role_credentials_expiration_ms: None,
+            drip: None,
+            endless_pages: None,
         }
     }
 }
@@ -844,7 +850,18 @@ impl MockSso {
         st.cfg.route_delays.push((route.to_string(), d));
     }
 
-    /// The next `n` device-code polls (of a known device code) answer `slow_down`.
+    /// Every API reply (not the browser pages) is sent one byte every `every`, so that no read
+    /// ever waits long but the reply takes ages (None to stop).
+    pub fn set_drip(&self, every: Option<Duration>) {
+        self.state().cfg.drip = every;
+    }
+
+    /// ListAccounts and ListAccountRoles never end: every page is full, of new accounts whose
+    /// names are `name_bytes` long (or new roles), and carries a new `nextToken` (None to stop).
+    pub fn set_endless_pages(&self, name_bytes: Option<usize>) {
+        self.state().cfg.endless_pages = name_bytes;
+    }
+
     /// Handle requests to `route` at once but hold the reply back by `d`: the service has acted
     /// (a token rotated, credentials issued) while the client still waits.
     pub fn set_reply_delay_on(&self, route: &str, d: Duration) {
@@ -853,6 +870,7 @@ impl MockSso {
         st.cfg.reply_delays.push((route.to_string(), d));
     }
 
+    /// The next `n` device-code polls (of a known device code) answer `slow_down`.
     pub fn slow_down_next(&self, n: u32) {
         self.state().slow_down = n;
     }
@@ -1381,7 +1399,7 @@ fn serve(shared: &Shared, mut rq: tiny_http::Request) {
         body_ok,
     };
 
-    let (index, delay) = {
+    let (index, delay, drip) = {
         let mut st = shared.lock();
         st.requests.push(RecordedRequest {
             method: incoming.method.clone(),
@@ -1403,7 +1421,11 @@ fn serve(shared: &Shared, mut rq: tiny_http::Request) {
                 .map(|(_, d)| *d)
                 .unwrap_or(st.cfg.delay),
         };
-        (st.requests.len() - 1, delay)
+        let drip = st
+            .cfg
+            .drip
+            .filter(|_| api_of(&incoming.path) != Some(Api::Page));
+        (st.requests.len() - 1, delay, drip)
     };
     if !delay.is_zero() {
         thread::sleep(delay);
@@ -1445,6 +1467,28 @@ fn serve(shared: &Shared, mut rq: tiny_http::Request) {
         headers.push(("Content-Type".into(), reply.content_type.into()));
     }
     headers.push(("x-amzn-RequestId".into(), request_id));
+    if let Some(every) = drip {
+        let mut raw = format!("HTTP/1.1 {} Mock\r\n", reply.status);
+        for (name, value) in &headers {
+            raw.push_str(&format!("{name}: {value}\r\n"));
+        }
+        raw.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            reply.body.len()
+        ));
+        let mut writer = rq.into_writer();
+        for byte in raw.into_bytes().into_iter().chain(reply.body) {
+            if writer
+                .write_all(&[byte])
+                .and_then(|()| writer.flush())
+                .is_err()
+            {
+                return; // the client gave up
+            }
+            thread::sleep(every);
+        }
+        return;
+    }
     let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
     for (name, value) in headers {
         match tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
@@ -2172,6 +2216,15 @@ impl State {
         if let Err(r) = self.bearer(rq) {
             return r;
         }
+        if let Some(name_bytes) = self.cfg.endless_pages {
+            let items: Vec<Value> = (offset..offset + size)
+                .map(|i| json!({ "accountId": format!("{i:012}"), "accountName": format!("{i:0>name_bytes$}"), "emailAddress": format!("{i}@example.com") }))
+                .collect();
+            return Reply::json(
+                200,
+                paginate("accountList", items, 0, size).with_next(offset + size),
+            );
+        }
         let items: Vec<Value> = self
             .accounts
             .iter()
@@ -2190,6 +2243,15 @@ impl State {
         };
         if let Err(r) = self.bearer(rq) {
             return r;
+        }
+        if self.cfg.endless_pages.is_some() {
+            let items: Vec<Value> = (offset..offset + size)
+                .map(|i| json!({ "roleName": format!("Role{i}"), "accountId": account_id }))
+                .collect();
+            return Reply::json(
+                200,
+                paginate("roleList", items, 0, size).with_next(offset + size),
+            );
         }
         let Some(account) = self.accounts.iter().find(|a| a.account_id == account_id) else {
             return self.not_found("The requested account was not found");
@@ -2225,6 +2287,20 @@ fn paginate(key: &str, items: Vec<Value>, offset: usize, size: usize) -> Value {
         body.insert("nextToken".into(), json!(encode_page_token(offset + size)));
     }
     Value::Object(body)
+}
+
+trait WithNext {
+    fn with_next(self, offset: usize) -> Value;
+}
+
+impl WithNext for Value {
+    /// Adds a `nextToken` for the page at `offset`.
+    fn with_next(mut self, offset: usize) -> Value {
+        if let Some(body) = self.as_object_mut() {
+            body.insert("nextToken".into(), json!(encode_page_token(offset)));
+        }
+        self
+    }
 }
 
 fn encode_page_token(offset: usize) -> String {
