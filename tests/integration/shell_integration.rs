@@ -355,6 +355,42 @@ fn is_countdown(text: &str, profile: &str) -> bool {
     }
 }
 
+/// The README's forms, typed with no --shell and no $SSOENV_SHELL in a shell that is not the
+/// login shell ($SHELL names another): the output is for the shell that evaluates it, found as
+/// ssoenv's parent process. Linux only: elsewhere there is no /proc to ask, and $SHELL decides.
+#[test]
+#[cfg(target_os = "linux")]
+fn use_prints_for_the_shell_that_evaluates_not_the_login_shell() {
+    let found = shells();
+    let path = |want: Sh| found.iter().find(|(sh, _)| *sh == want).map(|(_, p)| p);
+    let w = World::new().with_browser();
+    // Signed in first, so that anything on stderr is the shell complaining about the output.
+    let login = w.sb.run(&["login", "dev"]);
+    assert!(login.status.success(), "{}", describe(&login));
+    for (sh, program) in &found {
+        let other = if *sh == Sh::Fish { Sh::Bash } else { Sh::Fish };
+        let Some(login_shell) = path(other) else {
+            continue;
+        };
+        let script = match sh {
+            Sh::Fish => "ssoenv use dev | source; echo $status > st; env -0 > e",
+            _ => "eval \"$(ssoenv use dev)\"; echo $? > st; env -0 > e",
+        };
+        let login_shell = login_shell.to_string_lossy();
+        let out = run(&w, *sh, program, script, &[("SHELL", &login_shell)]);
+        assert_eq!(read(&w, "st"), "0\n", "{sh:?}: {}", describe(&out));
+        assert!(out.stderr.is_empty(), "{sh:?}: {}", describe(&out));
+        let env = read_env(&w, "e");
+        assert_eq!(
+            env.get("SSOENV_PROFILE").map(String::as_str),
+            Some("dev"),
+            "{sh:?} with SHELL={login_shell}: {}",
+            describe(&out)
+        );
+        assert!(env["AWS_ACCESS_KEY_ID"].starts_with("ASIA"), "{sh:?}");
+    }
+}
+
 #[test]
 fn a_failing_awsuse_changes_nothing_and_fails() {
     for (sh, program) in shells() {
