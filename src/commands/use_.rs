@@ -27,11 +27,12 @@ pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
     let text = crate::shell::render(shell, &changes)?;
     if std::io::stdout().is_terminal() {
         // Printed here, the secrets would only land in the scrollback; nothing would be set.
+        let word = crate::shell::word(&name);
         ui.say(&format!(
             "credentials for \"{name}\" are ready (valid until {}), but a command cannot change \
-             its shell's variables; run:\n  eval \"$(ssoenv use {name})\"     (bash, zsh)\n  \
-             ssoenv use {name} | source     (fish)\nor load the shell integration and run \
-             `awsuse {name}` (see `ssoenv init --help`)",
+             its shell's variables; run:\n  eval \"$(ssoenv use {word})\"     (bash, zsh)\n  \
+             ssoenv use {word} | source     (fish)\nor load the shell integration and run \
+             `awsuse {word}` (see `ssoenv init --help`)",
             crate::time::format_rfc3339(expires_at)
         ));
         return Ok(Outcome::Print(String::new()));

@@ -1073,3 +1073,140 @@ fn completion_works_on_five_thousand_profiles() {
     // bench/run measures completion on 10,000 profiles next to a floor.
     eprintln!("5,000 profiles: {}", timings.join(", "));
 }
+
+/// Profile names that run `touch pwned` when pasted unquoted into a shell.
+const HOSTILE_NAMES: [&str; 2] = ["$(touch pwned)", "x';touch pwned;#"];
+
+/// CONFIG plus a profile for each hostile name (quoted in the header, as botocore reads them).
+fn hostile_world() -> World {
+    let w = World::new().with_browser();
+    let mut config = CONFIG.to_string();
+    for name in HOSTILE_NAMES {
+        config.push_str(&format!(
+            "\n[profile \"{name}\"]\nsso_session = corp\nsso_account_id = 111111111111\n\
+             sso_role_name = ReadOnly\n"
+        ));
+    }
+    w.sb.write_config(&config);
+    w
+}
+
+/// The text between the first `start` after `after` and the `end` that follows it.
+fn between<'a>(text: &'a str, after: &str, start: &str, end: &str) -> &'a str {
+    let rest = text
+        .find(after)
+        .map(|at| &text[at + after.len()..])
+        .unwrap_or_else(|| panic!("no {after:?} in {text}"));
+    let rest = rest
+        .find(start)
+        .map(|at| &rest[at + start.len()..])
+        .unwrap_or_else(|| panic!("no {start:?} after {after:?} in {text}"));
+    rest.find(end)
+        .map(|at| &rest[..at])
+        .unwrap_or_else(|| panic!("no {end:?} after {after:?} in {text}"))
+}
+
+/// Pastes `line` into `sh` (bash with the integration loaded, so that `awsuse` exists), then
+/// checks that nothing ran and, for a `use`, that exactly `name` became active.
+fn paste(w: &World, sh: Sh, line: &str, name: &str, activates: bool) {
+    let Some(program) = tool(sh.name()) else {
+        return;
+    };
+    let _ = std::fs::remove_file(w.sb.home().join("e"));
+    let script = format!("{}\n{line}\nenv -0 > e\n", sh.load());
+    let out = run(w, sh, &program, &script, &[]);
+    assert!(
+        !w.sb.home().join("pwned").exists(),
+        "pasting {line:?} into {sh:?} ran a command: {}",
+        describe(&out)
+    );
+    if activates {
+        let env = read_env(w, "e");
+        assert_eq!(
+            env.get("SSOENV_PROFILE").map(String::as_str),
+            Some(name),
+            "{sh:?} {line:?}: {}",
+            describe(&out)
+        );
+    }
+}
+
+/// Every command line a message suggests names the profile as one word that the shell it is
+/// pasted into reads back as the name: `use`'s hint on a terminal (eval, fish, awsuse) and
+/// `credential-process`'s `ssoenv login NAME`.
+#[test]
+fn suggested_commands_paste_safely_for_a_hostile_name() {
+    if tool("script").is_none() {
+        return;
+    }
+    let w = hostile_world();
+    let env = environment(&w);
+    for name in HOSTILE_NAMES {
+        // script(1) gives `use` a terminal for stdout, as an interactive shell does.
+        let out = Command::new("script")
+            .arg("-qec")
+            .arg(format!("ssoenv use {} 2>&1", ssoenv::shell::quote(name)))
+            .arg("/dev/null")
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .current_dir(w.sb.home())
+            .output()
+            .expect("script");
+        let screen = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+        assert!(out.status.success(), "{screen}");
+        let eval = format!(
+            "eval \"{}\"",
+            between(&screen, "run:", "eval \"", "\"     (bash")
+        );
+        let fish = between(&screen, "(bash, zsh)", "ssoenv:   ", "     (fish)").to_string();
+        let awsuse = between(&screen, "shell integration", "`", "`").to_string();
+        for (sh, line) in [(Sh::Bash, &eval), (Sh::Zsh, &eval), (Sh::Fish, &fish)] {
+            paste(&w, sh, line, name, true);
+        }
+        for sh in Sh::ALL {
+            paste(&w, sh, &awsuse, name, true);
+        }
+
+        // stderr is not a terminal: credential-process tells how to sign in instead.
+        let out = w.sb.run(&["logout", "--all"]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let out = w.sb.run(&["credential-process", name]);
+        let err = stderr(&out);
+        let login = between(&err, "hint:", "`", "`").to_string();
+        assert!(login.starts_with("ssoenv login "), "{err}");
+        for sh in Sh::ALL {
+            paste(&w, sh, &login, name, false);
+        }
+        let out = w.sb.run(&["credential-process", name]);
+        assert!(
+            out.status.success(),
+            "{login:?} did not sign in: {}",
+            describe(&out)
+        );
+    }
+
+    // configure's summary, for a name it accepts (no quotes, spaces or `;`).
+    let name = "p$(touch${IFS}pwned)";
+    let out = w.sb.run(&[
+        "configure",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "111111111111",
+        "--role-name",
+        "ReadOnly",
+        "--profile",
+        name,
+    ]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{}", describe(&out));
+    let eval = format!(
+        "eval \"{}\"",
+        between(&err, "use it:", "eval \"", "\"  (or")
+    );
+    let awsuse = between(&err, "use it:", "`", "`").to_string();
+    paste(&w, Sh::Bash, &eval, name, true);
+    for sh in Sh::ALL {
+        paste(&w, sh, &awsuse, name, true);
+    }
+}
