@@ -1210,3 +1210,42 @@ fn suggested_commands_paste_safely_for_a_hostile_name() {
         paste(&w, sh, &awsuse, name, true);
     }
 }
+
+/// `awsuse dev` (region eu-west-1) then `awsuse prod` (none): dev's region goes with dev, for
+/// `exec` too; a region the person set, before any awsuse or since the last one, stays.
+#[test]
+fn a_region_ssoenv_set_never_follows_into_a_profile_without_one() {
+    for (sh, program) in shells() {
+        let w = World::new().with_browser();
+        let script = format!(
+            "{}\n\
+             awsuse prod; env -0 > e0\n\
+             awsuse dev; env -0 > e1\n\
+             ssoenv exec prod -- env -0 > x1\n\
+             awsuse prod; env -0 > e2\n\
+             awsuse dev; export AWS_REGION=us-west-2; awsuse prod; env -0 > e3\n",
+            sh.load()
+        );
+        let user_set = [
+            ("AWS_REGION", "ap-south-1"),
+            ("AWS_DEFAULT_REGION", "ap-south-1"),
+        ];
+        let out = run(&w, sh, &program, &script, &user_set);
+        let regions = |file: &str| {
+            let env = read_env(&w, file);
+            ["AWS_REGION", "AWS_DEFAULT_REGION", "SSOENV_REGION"]
+                .map(|name| env.get(name).cloned().unwrap_or_default())
+        };
+        let context = format!("{sh:?}: {}", describe(&out));
+        assert_eq!(regions("e0"), ["ap-south-1", "ap-south-1", ""], "{context}");
+        assert_eq!(
+            regions("e1"),
+            ["eu-west-1", "eu-west-1", "eu-west-1"],
+            "{context}"
+        );
+        assert_eq!(regions("x1"), ["", "", ""], "exec: {context}");
+        assert_eq!(regions("e2"), ["", "", ""], "{context}");
+        assert_eq!(regions("e3"), ["us-west-2", "", ""], "{context}");
+        assert_eq!(read_env(&w, "e3")["SSOENV_PROFILE"], "prod", "{context}");
+    }
+}
