@@ -1249,3 +1249,61 @@ fn a_region_ssoenv_set_never_follows_into_a_profile_without_one() {
         assert_eq!(read_env(&w, "e3")["SSOENV_PROFILE"], "prod", "{context}");
     }
 }
+
+/// `awsuse --help`, `-h`, `-V` (also after a profile, after --unset, or in a cluster) print
+/// awsuse's usage and `ssoenv use`'s options, or the version, and evaluate nothing; an option
+/// that merely holds an h (`--force-refresh`) still switches.
+#[test]
+fn awsuse_help_and_version_are_printed_not_evaluated() {
+    let w = World::new().with_browser();
+    let version = format!("ssoenv {}\n", env!("CARGO_PKG_VERSION"));
+    let cases: [(&str, bool); 8] = [
+        ("--help", true),
+        ("-h", true),
+        ("dev -h", true),
+        ("--unset --help", true),
+        ("- -h", true),
+        ("-V", false),
+        ("--version", false),
+        ("dev -hV", true),
+    ];
+    for (sh, program) in shells() {
+        let st = sh.status();
+        let mut script = format!("{}\nenv -0 > before\n", sh.load());
+        for (i, (args, _)) in cases.iter().enumerate() {
+            script.push_str(&format!(
+                "awsuse {args} > out{i} 2> err{i}; echo {st} > st{i}; env -0 > env{i}\n"
+            ));
+        }
+        script.push_str("awsuse dev --force-refresh; env -0 > switched\n");
+        let out = run(&w, sh, &program, &script, &[]);
+        let before = read_env(&w, "before");
+        for (i, (args, help)) in cases.iter().enumerate() {
+            let context = format!("{sh:?} awsuse {args}: {}", describe(&out));
+            let printed = read(&w, &format!("out{i}"));
+            assert_eq!(read(&w, &format!("st{i}")), "0\n", "{context}");
+            assert_eq!(read(&w, &format!("err{i}")), "", "{context}");
+            if *help {
+                assert!(
+                    printed.starts_with("Usage: awsuse [PROFILE]"),
+                    "{context}\n{printed}"
+                );
+                assert!(
+                    printed.contains("\nUsage: ssoenv use [OPTIONS] [PROFILE]")
+                        && printed.contains("--force-refresh"),
+                    "{context}\n{printed}"
+                );
+            } else {
+                assert_eq!(printed, version, "{context}");
+            }
+            assert_eq!(read_env(&w, &format!("env{i}")), before, "{context}");
+        }
+        let switched = read_env(&w, "switched");
+        assert_eq!(
+            switched.get("SSOENV_PROFILE").map(String::as_str),
+            Some("dev"),
+            "{sh:?}: {}",
+            describe(&out)
+        );
+    }
+}
