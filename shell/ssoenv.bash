@@ -117,16 +117,26 @@ ssoenv_prompt() {
 }
 
 # Adds to COMPREPLY the profile names that start with $1, the word as typed (plain, with
-# backslashes, or after an opening quote), each written so that it stays one word.
+# backslashes, or after an opening quote), each written for where it goes so that it stays one
+# word and nothing in it runs: readline inserts a reply as it is, after the opening quote, and
+# closes the quote after it.
 # Built for thousands of profiles: one read of the list, and builtins that take the whole list
 # at once (mapfile from a pipe would read it a byte per system call).
 _ssoenv_profiles() {
-    local typed=${1-} prefix='' quoted=0 list name i
+    local typed=${1-} prefix='' quote='' list name i
     local -a names matches
     case $typed in
-    \'* | \"*)
-        quoted=1
+    \'*)
+        quote=\'
         prefix=${typed:1}
+        ;;
+    \"*)
+        # Inside double quotes a backslash escapes only $ ` " \ (and a line break).
+        quote=\"
+        for ((i = 1; i < ${#typed}; i++)); do
+            [[ ${typed:i:1} == \\ && ${typed:i+1:1} == [\$\`\"\\] ]] && i=$((i + 1))
+            prefix+=${typed:i:1}
+        done
         ;;
     *)
         for ((i = 0; i < ${#typed}; i++)); do
@@ -142,12 +152,27 @@ _ssoenv_profiles() {
         [[ $name == "$prefix"* ]] && matches+=("$name")
     done
     ((${#matches[@]})) || return 0
-    if ((quoted)); then
-        COMPREPLY+=("${matches[@]}")
-    else
+    case $quote in
+    \')
+        # Inside single quotes only a quote needs care: close, escaped quote, reopen ('\'').
+        COMPREPLY+=("${matches[@]//\'/\'\\\'\'}")
+        ;;
+    \")
+        for name in "${matches[@]}"; do
+            # History expansion reads ! even inside double quotes, and a backslash before it
+            # would stay in the name: such a name cannot be written here while it is on.
+            [[ $name == *!* && $- == *H* ]] && continue
+            name=${name//\\/\\\\}
+            name=${name//\$/\\\$}
+            name=${name//\`/\\\`}
+            COMPREPLY+=("${name//\"/\\\"}")
+        done
+        ;;
+    *)
         printf -v list '%q\n' "${matches[@]}"
         mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY <<<"${list%$'\n'}"
-    fi
+        ;;
+    esac
 }
 
 # Whether the word being completed in COMP_WORDS is where a profile name goes: the first

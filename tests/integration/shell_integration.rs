@@ -1307,3 +1307,87 @@ fn awsuse_help_and_version_are_printed_not_evaluated() {
         );
     }
 }
+
+/// In a real interactive bash, TAB after an opening `'` or `"` writes the name for that quote
+/// (readline inserts the reply as it is and closes the quote), so Enter selects exactly that
+/// profile and runs nothing; a name that cannot be written inside `"` while history expansion
+/// is on (it holds `!`) is not offered there.
+#[test]
+fn bash_completion_after_a_quote_runs_nothing() {
+    let Some(bash) = tool("bash") else { return };
+    let w = World::new().with_browser();
+    let names = [
+        "x';touch pwned;#",
+        "y$(touch pwned)",
+        "z`touch pwned`",
+        "w\"q",
+        "v!!b",
+    ];
+    let mut config = CONFIG.to_string();
+    for name in names {
+        let header = name.replace('"', "\\\"");
+        config.push_str(&format!(
+            "\n[profile \"{header}\"]\nsso_session = corp\nsso_account_id = 111111111111\n\
+             sso_role_name = ReadOnly\n"
+        ));
+    }
+    w.sb.write_config(&config);
+    let listed = stdout(&w.sb.run(&["list", "--names"]));
+    for name in names {
+        assert!(
+            listed.lines().any(|l| l == name),
+            "{name:?} not in {listed}"
+        );
+    }
+    let bash = bash.to_string_lossy().into_owned();
+    let Some(t) = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]) else {
+        return;
+    };
+    t.wait_prompt(1);
+    t.type_text(Sh::Bash.load());
+    t.keys(&["Enter"]);
+    t.wait_prompt(2);
+    let mut prompts = 2;
+    for (typed, completed, name) in [
+        ("awsuse 'x", "awsuse 'x'\\'';touch pwned;#'", names[0]),
+        ("awsuse \"y", "awsuse \"y\\$(touch pwned)\"", names[1]),
+        ("awsuse 'y", "awsuse 'y$(touch pwned)'", names[1]),
+        ("awsuse \"z", "awsuse \"z\\`touch pwned\\`\"", names[2]),
+        ("awsuse \"w", "awsuse \"w\\\"q\"", names[3]),
+        ("awsuse 'v", "awsuse 'v!!b'", names[4]),
+    ] {
+        t.type_text(typed);
+        t.keys(&["Tab"]);
+        let want = format!("{PROMPT}{completed}");
+        t.wait(&format!("{typed:?} to complete"), |p| {
+            current_line(p) == want
+        });
+        t.keys(&["Enter"]);
+        prompts += 1;
+        t.wait_prompt(prompts);
+        t.type_text("echo \"status=$? profile=[$SSOENV_PROFILE]\"");
+        t.keys(&["Enter"]);
+        let shown = format!("status=0 profile=[{name}]");
+        t.wait(&format!("{name:?} to be active"), |p| p.contains(&shown));
+        prompts += 1;
+        t.wait_prompt(prompts);
+        assert!(
+            !w.sb.home().join("pwned").exists(),
+            "{typed:?}: ran a command"
+        );
+    }
+    // `!` cannot be written inside double quotes while history expansion is on: not offered.
+    // Readline takes keys in order: what follows TAB shows whether TAB inserted anything.
+    t.type_text("awsuse \"v");
+    t.keys(&["Tab"]);
+    t.type_text("@");
+    let pane = t.wait("the line after TAB", |p| current_line(p).ends_with('@'));
+    assert_eq!(current_line(&pane), format!("{PROMPT}awsuse \"v@"), "{pane}");
+    // ssoenv's own completer writes names the same way.
+    t.keys(&["C-u"]);
+    t.type_text("ssoenv use 'x");
+    t.keys(&["Tab"]);
+    let want = format!("{PROMPT}ssoenv use 'x'\\'';touch pwned;#'");
+    t.wait("ssoenv use 'x to complete", |p| current_line(p) == want);
+    assert!(!w.sb.home().join("pwned").exists());
+}
