@@ -1382,7 +1382,11 @@ fn bash_completion_after_a_quote_runs_nothing() {
     t.keys(&["Tab"]);
     t.type_text("@");
     let pane = t.wait("the line after TAB", |p| current_line(p).ends_with('@'));
-    assert_eq!(current_line(&pane), format!("{PROMPT}awsuse \"v@"), "{pane}");
+    assert_eq!(
+        current_line(&pane),
+        format!("{PROMPT}awsuse \"v@"),
+        "{pane}"
+    );
     // ssoenv's own completer writes names the same way.
     t.keys(&["C-u"]);
     t.type_text("ssoenv use 'x");

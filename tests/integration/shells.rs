@@ -293,6 +293,7 @@ fn hostile_values(marker: &Path) -> Vec<String> {
         format!("\"$(touch {m})\""),
         format!("'$(touch {m})'"),
         format!("';touch {m};'"),
+        format!("';touch {m};#"),
         format!("\\';touch {m};echo '"),
         format!("(touch {m})"),
         format!("'(touch {m})'"),
