@@ -40,8 +40,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssoenv' -ScriptBlock {
             break
         }
         'ssoenv;use' {
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]')
-            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Shell to print for [default: $SSOENV_SHELL, then the shell running ssoenv, then $SHELL, then bash]')
+            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Shell to print for [default: $SSOENV_SHELL, then the shell running ssoenv, then $SHELL, then bash]')
             [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Do not open a browser: print the URL and a code to approve from any device')
             [CompletionResult]::new('--use-device-code', '--use-device-code', [CompletionResultType]::ParameterName, 'Use the device code flow instead of the browser redirect (PKCE)')
             [CompletionResult]::new('--force-refresh', '--force-refresh', [CompletionResultType]::ParameterName, 'Fetch new role credentials even when cached ones are still good')
@@ -59,8 +59,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssoenv' -ScriptBlock {
             break
         }
         'ssoenv;unset' {
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]')
-            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Shell to print for [default: $SSOENV_SHELL, then the shell running ssoenv, then $SHELL, then bash]')
+            [CompletionResult]::new('--shell', '--shell', [CompletionResultType]::ParameterName, 'Shell to print for [default: $SSOENV_SHELL, then the shell running ssoenv, then $SHELL, then bash]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

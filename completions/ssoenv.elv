@@ -36,8 +36,8 @@ set edit:completion:arg-completer[ssoenv] = {|@words|
             cand completions 'Print a completion script for SHELL'
         }
         &'ssoenv;use'= {
-            cand -s 'Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]'
-            cand --shell 'Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]'
+            cand -s 'Shell to print for [default: $SSOENV_SHELL, then the shell running ssoenv, then $SHELL, then bash]'
+            cand --shell 'Shell to print for [default: $SSOENV_SHELL, then the shell running ssoenv, then $SHELL, then bash]'
             cand --no-browser 'Do not open a browser: print the URL and a code to approve from any device'
             cand --use-device-code 'Use the device code flow instead of the browser redirect (PKCE)'
             cand --force-refresh 'Fetch new role credentials even when cached ones are still good'
@@ -53,8 +53,8 @@ set edit:completion:arg-completer[ssoenv] = {|@words|
             cand --version 'Print version'
         }
         &'ssoenv;unset'= {
-            cand -s 'Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]'
-            cand --shell 'Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]'
+            cand -s 'Shell to print for [default: $SSOENV_SHELL, then the shell running ssoenv, then $SHELL, then bash]'
+            cand --shell 'Shell to print for [default: $SSOENV_SHELL, then the shell running ssoenv, then $SHELL, then bash]'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'

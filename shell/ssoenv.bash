@@ -10,6 +10,7 @@
 #                                 OPTIONs are `ssoenv use`'s (--force-refresh, --no-browser, ...)
 #   awsuse -                      go back to the profile used before
 #   awsuse --unset                remove every variable awsuse set
+#   awsuse --help | --version     print awsuse's usage and `ssoenv use`'s options, or the version
 #   ssoenv_prompt                 print the active profile and the time its credentials have left
 #                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
@@ -23,9 +24,38 @@
 # `ssoenv init bash` prints the completion for ssoenv's own options first (the same as
 # `ssoenv completions bash`), then this file.
 
+# awsuse's own usage, printed before `ssoenv use --help` (the options it passes on).
+_ssoenv_usage() {
+    printf '%s\n' \
+        'Usage: awsuse [PROFILE] [OPTION]...  make PROFILE'\''s credentials this shell'\''s (log in if needed)' \
+        '       awsuse                        pick a profile from a list' \
+        '       awsuse -                      go back to the profile used before' \
+        '       awsuse --unset                remove every variable awsuse set' \
+        '       awsuse --help | --version     print this, or ssoenv'\''s version' \
+        '' \
+        'OPTIONs are passed on to ssoenv use:' \
+        ''
+}
+
 # awsuse: nothing is applied unless ssoenv succeeds; its status is awsuse's.
 awsuse() {
-    local _ssoenv_code _ssoenv_from=${SSOENV_PROFILE-}
+    local _ssoenv_code _ssoenv_from=${SSOENV_PROFILE-} _ssoenv_arg
+    # ssoenv prints help and version on stdout with status 0: printed here, never evaluated.
+    # Any single-dash word holding h or V counts, as ssoenv reads clusters such as -hV.
+    for _ssoenv_arg in "$@"; do
+        case $_ssoenv_arg in
+        --) break ;;
+        --help | -h* | -[!-]*h*)
+            _ssoenv_usage
+            command ssoenv use --help
+            return
+            ;;
+        --version | -V* | -[!-]*V*)
+            command ssoenv --version
+            return
+            ;;
+        esac
+    done
     if [[ ${1-} == --unset ]]; then
         _ssoenv_code=$(command ssoenv unset --shell bash) || return
     else
@@ -87,16 +117,26 @@ ssoenv_prompt() {
 }
 
 # Adds to COMPREPLY the profile names that start with $1, the word as typed (plain, with
-# backslashes, or after an opening quote), each written so that it stays one word.
+# backslashes, or after an opening quote), each written for where it goes so that it stays one
+# word and nothing in it runs: readline inserts a reply as it is, after the opening quote, and
+# closes the quote after it.
 # Built for thousands of profiles: one read of the list, and builtins that take the whole list
 # at once (mapfile from a pipe would read it a byte per system call).
 _ssoenv_profiles() {
-    local typed=${1-} prefix='' quoted=0 list name i
+    local typed=${1-} prefix='' quote='' list name i
     local -a names matches
     case $typed in
-    \'* | \"*)
-        quoted=1
+    \'*)
+        quote=\'
         prefix=${typed:1}
+        ;;
+    \"*)
+        # Inside double quotes a backslash escapes only $ ` " \ (and a line break).
+        quote=\"
+        for ((i = 1; i < ${#typed}; i++)); do
+            [[ ${typed:i:1} == \\ && ${typed:i+1:1} == [\$\`\"\\] ]] && i=$((i + 1))
+            prefix+=${typed:i:1}
+        done
         ;;
     *)
         for ((i = 0; i < ${#typed}; i++)); do
@@ -112,12 +152,27 @@ _ssoenv_profiles() {
         [[ $name == "$prefix"* ]] && matches+=("$name")
     done
     ((${#matches[@]})) || return 0
-    if ((quoted)); then
-        COMPREPLY+=("${matches[@]}")
-    else
+    case $quote in
+    \')
+        # Inside single quotes only a quote needs care: close, escaped quote, reopen ('\'').
+        COMPREPLY+=("${matches[@]//\'/\'\\\'\'}")
+        ;;
+    \")
+        for name in "${matches[@]}"; do
+            # History expansion reads ! even inside double quotes, and a backslash before it
+            # would stay in the name: such a name cannot be written here while it is on.
+            [[ $name == *!* && $- == *H* ]] && continue
+            name=${name//\\/\\\\}
+            name=${name//\$/\\\$}
+            name=${name//\`/\\\`}
+            COMPREPLY+=("${name//\"/\\\"}")
+        done
+        ;;
+    *)
         printf -v list '%q\n' "${matches[@]}"
         mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY <<<"${list%$'\n'}"
-    fi
+        ;;
+    esac
 }
 
 # Whether the word being completed in COMP_WORDS is where a profile name goes: the first

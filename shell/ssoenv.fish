@@ -10,6 +10,7 @@
 #                                 OPTIONs are `ssoenv use`'s (--force-refresh, --no-browser, ...)
 #   awsuse -                      go back to the profile used before
 #   awsuse --unset                remove every variable awsuse set
+#   awsuse --help | --version     print awsuse's usage and `ssoenv use`'s options, or the version
 #   ssoenv_prompt                 print the active profile and the time its credentials have left
 #                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
@@ -22,8 +23,34 @@
 # `ssoenv init fish` prints the completion for ssoenv's own options first (the same as
 # `ssoenv completions fish`, its helper functions renamed _ssoenv_*), then this file.
 
+# awsuse's own usage, printed before `ssoenv use --help` (the options it passes on).
+function _ssoenv_usage --description 'Print awsuse\'s usage'
+    printf '%s\n' \
+        'Usage: awsuse [PROFILE] [OPTION]...  make PROFILE\'s credentials this shell\'s (log in if needed)' \
+        '       awsuse                        pick a profile from a list' \
+        '       awsuse -                      go back to the profile used before' \
+        '       awsuse --unset                remove every variable awsuse set' \
+        '       awsuse --help | --version     print this, or ssoenv\'s version' \
+        '' \
+        'OPTIONs are passed on to ssoenv use:' \
+        ''
+end
+
 # awsuse: nothing is applied unless ssoenv succeeds; its status is awsuse's.
 function awsuse --description 'Make a profile\'s AWS credentials this shell\'s (awsuse [PROFILE | - | --unset])'
+    # ssoenv prints help and version on stdout with status 0: printed here, never evaluated.
+    # Any single-dash word holding h or V counts, as ssoenv reads clusters such as -hV.
+    for arg in $argv
+        test "$arg" = --; and break
+        if string match -qr -- '^(--help|-[^-]*h.*)$' $arg
+            _ssoenv_usage
+            command ssoenv use --help
+            return
+        else if string match -qr -- '^(--version|-[^-]*V.*)$' $arg
+            command ssoenv --version
+            return
+        end
+    end
     set -l from "$SSOENV_PROFILE"
     set -l code
     set -l code_status

@@ -11,6 +11,7 @@
 #                                 OPTIONs are `ssoenv use`'s (--force-refresh, --no-browser, ...)
 #   awsuse -                      go back to the profile used before
 #   awsuse --unset                remove every variable awsuse set
+#   awsuse --help | --version     print awsuse's usage and `ssoenv use`'s options, or the version
 #   ssoenv_prompt                 return the active profile and the time its credentials have left
 #                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
@@ -25,11 +26,37 @@
 # `ssoenv init powershell` prints the completion for ssoenv's own options first (the same as
 # `ssoenv completions powershell`, as the function _ssoenv_clap_complete), then this file.
 
+# awsuse's own usage, printed before `ssoenv use --help` (the options it passes on).
+function _ssoenv_usage {
+    "Usage: awsuse [PROFILE] [OPTION]...  make PROFILE's credentials this session's (log in if needed)"
+    '       awsuse                        pick a profile from a list'
+    '       awsuse -                      go back to the profile used before'
+    '       awsuse --unset                remove every variable awsuse set'
+    "       awsuse --help | --version     print this, or ssoenv's version"
+    ''
+    'OPTIONs are passed on to ssoenv use:'
+    ''
+}
+
 function awsuse {
     param([string] $Name)
     $arguments = @()
     if ($PSBoundParameters.ContainsKey('Name')) { $arguments += $Name }
     $arguments += @($args)
+    # ssoenv prints help and version on stdout with status 0: printed here, never evaluated. Any
+    # single-dash word holding h or V counts, as ssoenv reads clusters such as -hV.
+    foreach ($argument in $arguments) {
+        if ("$argument" -ceq '--') { break }
+        if ("$argument" -cmatch '^(--help|-[^-]*h.*)$') {
+            _ssoenv_usage
+            & ssoenv use --help
+            return
+        }
+        if ("$argument" -cmatch '^(--version|-[^-]*V.*)$') {
+            & ssoenv --version
+            return
+        }
+    }
     $from = $Env:SSOENV_PROFILE
     if ($arguments.Count -gt 0 -and $arguments[0] -cin @('--unset', '-unset')) {
         $code = & ssoenv unset --shell powershell

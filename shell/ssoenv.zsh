@@ -10,6 +10,7 @@
 #                                 OPTIONs are `ssoenv use`'s (--force-refresh, --no-browser, ...)
 #   awsuse -                      go back to the profile used before
 #   awsuse --unset                remove every variable awsuse set
+#   awsuse --help | --version     print awsuse's usage and `ssoenv use`'s options, or the version
 #   ssoenv_prompt                 print the active profile and the time its credentials have left
 #                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
 #   _ssoenv_precmd                a precmd hook that keeps $SSOENV_PS1 current (see below)
@@ -27,10 +28,39 @@
 # `ssoenv init zsh` prints the completion for ssoenv's own options first (the same as
 # `ssoenv completions zsh`, without its compdef line), then this file.
 
+# awsuse's own usage, printed before `ssoenv use --help` (the options it passes on).
+function _ssoenv_usage {
+    printf '%s\n' \
+        'Usage: awsuse [PROFILE] [OPTION]...  make PROFILE'\''s credentials this shell'\''s (log in if needed)' \
+        '       awsuse                        pick a profile from a list' \
+        '       awsuse -                      go back to the profile used before' \
+        '       awsuse --unset                remove every variable awsuse set' \
+        '       awsuse --help | --version     print this, or ssoenv'\''s version' \
+        '' \
+        'OPTIONs are passed on to ssoenv use:' \
+        ''
+}
+
 # awsuse: nothing is applied unless ssoenv succeeds; its status is awsuse's.
 function awsuse {
     emulate -L zsh
-    local _ssoenv_code _ssoenv_from=${SSOENV_PROFILE-}
+    local _ssoenv_code _ssoenv_from=${SSOENV_PROFILE-} _ssoenv_arg
+    # ssoenv prints help and version on stdout with status 0: printed here, never evaluated.
+    # Any single-dash word holding h or V counts, as ssoenv reads clusters such as -hV.
+    for _ssoenv_arg in "$@"; do
+        case $_ssoenv_arg in
+        --) break ;;
+        --help | -h* | -[^-]*h*)
+            _ssoenv_usage
+            command ssoenv use --help
+            return
+            ;;
+        --version | -V* | -[^-]*V*)
+            command ssoenv --version
+            return
+            ;;
+        esac
+    done
     if [[ ${1-} == --unset ]]; then
         _ssoenv_code=$(command ssoenv unset --shell zsh) || return
     else

@@ -306,7 +306,10 @@ pub fn describe(session: &SsoSession) -> String {
 
 pub fn login_hint(session: &SsoSession) -> String {
     match &session.name {
-        Some(name) => format!("run `ssoenv login --sso-session {name}` in a terminal"),
+        Some(name) => format!(
+            "run `ssoenv login --sso-session {}` in a terminal",
+            crate::shell::word(name)
+        ),
         None => "run `ssoenv login PROFILE` in a terminal".to_string(),
     }
 }

@@ -75,7 +75,8 @@ pub struct UseArgs {
     /// default]
     pub profile: Option<String>,
     #[arg(long, short = 's', value_name = "SHELL")]
-    /// Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]
+    /// Shell to print for [default: $SSOENV_SHELL, then the shell running ssoenv, then $SHELL,
+    /// then bash]
     pub shell: Option<Shell>,
     #[command(flatten)]
     pub login: LoginOptions,
@@ -96,7 +97,8 @@ pub struct ExecArgs {
 #[derive(Debug, Args)]
 pub struct UnsetArgs {
     #[arg(long, short = 's', value_name = "SHELL")]
-    /// Shell to print for [default: $SSOENV_SHELL, then the name of $SHELL, then bash]
+    /// Shell to print for [default: $SSOENV_SHELL, then the shell running ssoenv, then $SHELL,
+    /// then bash]
     pub shell: Option<Shell>,
 }
 

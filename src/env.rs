@@ -11,6 +11,7 @@ pub const SET_BY_USE: &[&str] = &[
     "AWS_CREDENTIAL_EXPIRATION",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
+    "SSOENV_REGION",
     "AWS_SSO_PROFILE",
     "SSOENV_PROFILE",
     "SSOENV_ACCOUNT_ID",
@@ -21,6 +22,28 @@ pub const SET_BY_USE: &[&str] = &[
 
 /// SDKs prefer a named profile over keys in the environment, so `use` removes these.
 pub const UNSET_BY_USE: &[&str] = &["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
+
+/// What `use` must know of the environment it changes, read once at the command's top so that
+/// `activate` stays a pure function of its inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Current {
+    /// `SSOENV_REGION`: the region an earlier `use` set, which tells ssoenv's region from the
+    /// person's own.
+    pub ssoenv_region: Option<String>,
+    pub aws_region: Option<String>,
+    pub aws_default_region: Option<String>,
+}
+
+impl Current {
+    pub fn from_process() -> Current {
+        let var = |name| std::env::var(name).ok();
+        Current {
+            ssoenv_region: var("SSOENV_REGION"),
+            aws_region: var("AWS_REGION"),
+            aws_default_region: var("AWS_DEFAULT_REGION"),
+        }
+    }
+}
 
 /// What `use` hands to the shell for one profile's live credentials.
 #[derive(Debug, Clone)]
@@ -39,7 +62,7 @@ pub struct Activation<'a> {
     pub expires_at: i64,
 }
 
-pub fn activate(a: &Activation) -> EnvChanges {
+pub fn activate(a: &Activation, current: &Current) -> EnvChanges {
     let mut changes = EnvChanges::new();
     changes.set("AWS_ACCESS_KEY_ID", a.access_key_id);
     changes.set("AWS_SECRET_ACCESS_KEY", a.secret_access_key);
@@ -48,10 +71,26 @@ pub fn activate(a: &Activation) -> EnvChanges {
         "AWS_CREDENTIAL_EXPIRATION",
         crate::time::format_rfc3339(a.expires_at),
     );
-    // A profile without a region leaves the shell's region alone: the person may have chosen one.
-    if let Some(region) = a.region {
-        changes.set("AWS_REGION", region);
-        changes.set("AWS_DEFAULT_REGION", region);
+    match a.region {
+        Some(region) => {
+            changes.set("AWS_REGION", region);
+            changes.set("AWS_DEFAULT_REGION", region);
+            changes.set("SSOENV_REGION", region);
+        }
+        // A region the previous profile brought would silently send this one's commands there;
+        // a region the person set (never, or no longer, the one ssoenv recorded) stays.
+        None => {
+            let ours = current.ssoenv_region.as_deref().filter(|r| !r.is_empty());
+            for (name, value) in [
+                ("AWS_REGION", &current.aws_region),
+                ("AWS_DEFAULT_REGION", &current.aws_default_region),
+            ] {
+                if ours.is_some() && value.as_deref() == ours {
+                    changes.unset(name);
+                }
+            }
+            changes.unset("SSOENV_REGION");
+        }
     }
     changes.set("AWS_SSO_PROFILE", a.profile);
     changes.set("SSOENV_PROFILE", a.profile);
@@ -82,18 +121,29 @@ pub fn deactivate() -> EnvChanges {
 mod tests {
     use super::*;
 
+    fn activation_in(
+        account_name: Option<&str>,
+        region: Option<&str>,
+        current: &Current,
+    ) -> EnvChanges {
+        activate(
+            &Activation {
+                profile: "p",
+                account_id: "111111111111",
+                role_name: "R",
+                account_name,
+                region,
+                access_key_id: "AKIA",
+                secret_access_key: "s",
+                session_token: "t",
+                expires_at: 0,
+            },
+            current,
+        )
+    }
+
     fn activation(account_name: Option<&str>) -> EnvChanges {
-        activate(&Activation {
-            profile: "p",
-            account_id: "111111111111",
-            role_name: "R",
-            account_name,
-            region: None,
-            access_key_id: "AKIA",
-            secret_access_key: "s",
-            session_token: "t",
-            expires_at: 0,
-        })
+        activation_in(account_name, None, &Current::default())
     }
 
     fn value(changes: &EnvChanges, name: &str) -> Option<Option<String>> {
@@ -117,5 +167,56 @@ mod tests {
             );
         }
         assert!(SET_BY_USE.contains(&"SSOENV_ACCOUNT_NAME"));
+    }
+
+    #[test]
+    fn a_region_ssoenv_set_never_outlives_its_profile() {
+        // The profile's region; SSOENV_REGION, AWS_REGION, AWS_DEFAULT_REGION before; and what
+        // becomes of AWS_REGION, AWS_DEFAULT_REGION, SSOENV_REGION: a value is set, "-" unset,
+        // "=" left as it is.
+        type Case<'a> = (Option<&'a str>, [Option<&'a str>; 3], [&'a str; 3]);
+        let eu = Some("eu-west-1");
+        let cases: [Case; 9] = [
+            // A profile's region is set, and recorded as ssoenv's.
+            (eu, [None, None, None], ["eu-west-1"; 3]),
+            (
+                eu,
+                [Some("us-east-1"), Some("us-east-1"), Some("ap-south-1")],
+                ["eu-west-1"; 3],
+            ),
+            // No region after one that ssoenv set: it goes.
+            (None, [eu, eu, eu], ["-", "-", "-"]),
+            // The person changed one of them since: theirs stays.
+            (None, [eu, Some("us-west-2"), eu], ["=", "-", "-"]),
+            (None, [eu, None, Some("us-west-2")], ["=", "=", "-"]),
+            // The person set a region before any `use`: left alone.
+            (
+                None,
+                [None, Some("ap-south-1"), Some("ap-south-1")],
+                ["=", "=", "-"],
+            ),
+            (None, [Some(""), Some(""), Some("")], ["=", "=", "-"]),
+            // Nothing set at all: nothing to remove.
+            (None, [None, None, None], ["=", "=", "-"]),
+            (None, [eu, None, None], ["=", "=", "-"]),
+        ];
+        for (region, [ssoenv, aws, aws_default], want) in cases {
+            let current = Current {
+                ssoenv_region: ssoenv.map(String::from),
+                aws_region: aws.map(String::from),
+                aws_default_region: aws_default.map(String::from),
+            };
+            let changes = activation_in(None, region, &current);
+            let got =
+                ["AWS_REGION", "AWS_DEFAULT_REGION", "SSOENV_REGION"].map(|name| {
+                    match value(&changes, name) {
+                        None => "=".to_string(),
+                        Some(None) => "-".to_string(),
+                        Some(Some(v)) => v,
+                    }
+                });
+            assert_eq!(got, want, "{region:?} {current:?}");
+        }
+        assert!(SET_BY_USE.contains(&"SSOENV_REGION"));
     }
 }

@@ -55,19 +55,50 @@ impl Shell {
         }
     }
 
-    /// The shell to print for when `--shell` is not given, from `$SSOENV_SHELL` and `$SHELL`.
-    /// Anything unrecognised (`sh`, `dash`, `ksh`) gets bash syntax, which POSIX shells accept.
-    pub fn detect(ssoenv_shell: Option<&str>, shell: Option<&str>) -> Shell {
-        let login_shell = || {
-            let path = shell?;
-            let basename = path.rsplit(['/', '\\']).next().unwrap_or(path);
-            // A login shell is never a JSON consumer, whatever a program happens to be called.
-            Shell::from_name(basename).filter(|s| *s != Shell::Json)
-        };
+    /// The shell to print for when `--shell` is not given: `$SSOENV_SHELL`, else the program that
+    /// started ssoenv (`parent`, asked only when needed), else `$SHELL`, else bash. The parent
+    /// comes before `$SHELL` because it is the shell that evaluates the output: with
+    /// `eval "$(ssoenv use P)"` it is the command substitution's subshell, with `ssoenv use P |
+    /// source` it is fish, while `$SHELL` is only the login shell (fish, say, in a bash opened
+    /// from it).
+    pub fn detect(
+        ssoenv_shell: Option<&str>,
+        parent: impl FnOnce() -> Option<String>,
+        login_shell: Option<&str>,
+    ) -> Shell {
         ssoenv_shell
             .and_then(Shell::from_name)
-            .or_else(login_shell)
+            .or_else(|| parent().as_deref().and_then(Shell::from_program))
+            .or_else(|| login_shell.and_then(Shell::from_program))
             .unwrap_or(Shell::Bash)
+    }
+
+    /// The output format for a shell program, by path or name: POSIX shells (`sh`, `dash`,
+    /// `ksh`...) read bash's. A program is never a JSON consumer, whatever it happens to be
+    /// called; anything else is unknown.
+    fn from_program(path: &str) -> Option<Shell> {
+        let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        match name.trim().to_ascii_lowercase().as_str() {
+            "sh" | "dash" | "ash" | "ksh" | "ksh93" | "mksh" | "oksh" | "pdksh" | "yash"
+            | "posh" | "busybox" => Some(Shell::Bash),
+            _ => Shell::from_name(name).filter(|s| *s != Shell::Json),
+        }
+    }
+}
+
+/// The name of the program that started this one (the shell that evaluates `use`'s output,
+/// typically): one small read of /proc. None where there is no /proc (macOS, Windows): `$SHELL`
+/// decides there.
+pub fn parent_program() -> Option<String> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let ppid = std::os::unix::process::parent_id();
+        let comm = std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok()?;
+        Some(comm.trim_end_matches('\n').to_string())
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        None
     }
 }
 
@@ -195,13 +226,15 @@ fn check(change: &Change) -> Result<()> {
 fn fragment(shell: Shell, change: &Change) -> Result<String> {
     let name = change.name();
     Ok(match (shell, change.value()) {
-        (Shell::Bash | Shell::Zsh, Some(value)) => format!("export {name}={}", posix_quote(value)),
+        (Shell::Bash | Shell::Zsh, Some(value)) => format!("export {name}={}", quote(value)),
         // `-v`: with no such variable, a plain `unset` in bash removes a function of that name.
         (Shell::Bash | Shell::Zsh, None) => format!("unset -v {name}"),
-        (Shell::Fish, Some(value)) => format!("set -gx {name} {}", fish_quote(value)),
+        // Long options: read by zsh, `set -gx` would turn on xtrace (printing every secret that
+        // follows) and `set -e` errexit; `set --global ...` only sets its positional parameters.
+        (Shell::Fish, Some(value)) => format!("set --global --export {name} {}", quote(value)),
         // Erasing a variable that does not exist fails (status 4); `or true` keeps the
         // documented `ssoenv unset | source; and cmd` working.
-        (Shell::Fish, None) => format!("set -e -g {name}; or true"),
+        (Shell::Fish, None) => format!("set --erase --global {name}; or true"),
         (Shell::Powershell, Some(value)) => {
             format!("$Env:{name} = {}", powershell_quote(value))
         }
@@ -220,17 +253,47 @@ fn fragment(shell: Shell, change: &Change) -> Result<String> {
     })
 }
 
-/// Inside POSIX single quotes every byte is literal (newlines, `!`, `$`, `\`); only `'` itself
-/// must leave the quotes. This also holds for zsh with RC_QUOTES, since a closing quote is
-/// never directly followed by an opening one.
-fn posix_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
+/// One quoting for bash, zsh, dash and fish at once, so that output read by the wrong one of
+/// them (a fish user's `eval "$(ssoenv use P)"` in bash) can fail but never run a value: runs of
+/// characters inside single quotes, where POSIX shells take every byte as it is, and `'` and `\`
+/// outside them as `\'` and `\\`, which POSIX shells and fish read alike. Inside the quotes fish
+/// would read `\\` and `\'`, and POSIX shells not, so neither ever stands there. No quote closes
+/// right before one opens, which zsh's RC_QUOTES would read as a literal quote.
+pub fn quote(value: &str) -> String {
+    if value.is_empty() {
+        return "''".to_string();
+    }
+    let mut quoted = String::with_capacity(value.len() + 2);
+    let mut open = false;
+    for c in value.chars() {
+        let outside = matches!(c, '\'' | '\\');
+        // Close the quotes before a `'` or `\`; open them before anything else.
+        if outside == open {
+            quoted.push('\'');
+            open = !open;
+        }
+        if outside {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    if open {
+        quoted.push('\'');
+    }
+    quoted
 }
 
-/// Fish single quotes interpret `\\` and `\'`, so a POSIX-quoted trailing backslash would
-/// escape the closing quote.
-fn fish_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
+/// `word` as it can be pasted into a shell (POSIX or fish) as one word, for the commands that
+/// messages suggest: as it is when it is plainly safe (`dev`, `acct-1.Admin`), else quoted.
+pub fn word(word: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |c: char| {
+        c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | '+' | ',')
+    };
+    if !word.is_empty() && word.chars().all(plain) {
+        word.into()
+    } else {
+        quote(word).into()
+    }
 }
 
 /// PowerShell ends a single-quoted string at any of five quote characters, the typographic
@@ -322,8 +385,9 @@ mod tests {
             ),
             (
                 Shell::Fish,
-                "set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLE'\nset -gx AWS_REGION 'eu-west-1'\n\
-                 set -e -g AWS_PROFILE; or true\n",
+                "set --global --export AWS_ACCESS_KEY_ID 'ASIAEXAMPLE'\n\
+                 set --global --export AWS_REGION 'eu-west-1'\n\
+                 set --erase --global AWS_PROFILE; or true\n",
             ),
             (
                 Shell::Powershell,
@@ -362,42 +426,60 @@ mod tests {
     }
 
     #[test]
-    fn posix_quoting_of_hostile_values() {
+    fn one_quoting_for_posix_shells_and_fish() {
         let cases = [
-            ("'", r"export V=''\'''"),
-            ("it's", r"export V='it'\''s'"),
-            (r"\\'", r"export V='\\'\'''"),
-            ("a\\", "export V='a\\'"),
-            ("$(touch x) `id` $HOME", "export V='$(touch x) `id` $HOME'"),
-            ("!! !$ %PATH% ^", "export V='!! !$ %PATH% ^'"),
-            ("a\nb\r\n\t", "export V='a\nb\r\n\t'"),
-            ("\"\u{2018}\u{2019}\"", "export V='\"\u{2018}\u{2019}\"'"),
-            ("-n", "export V='-n'"),
+            ("", "''"),
+            ("'", r"\'"),
+            ("''", r"\'\'"),
+            ("it's", r"'it'\''s'"),
+            ("a\\", r"'a'\\"),
+            ("\\", r"\\"),
+            (r"\\'", r"\\\\\'"),
+            (r"\n", r"\\'n'"),
+            (r"a\'b", r"'a'\\\''b'"),
+            ("';touch x;#", r"\'';touch x;#'"),
+            ("$(touch x) `id` (id) $HOME", "'$(touch x) `id` (id) $HOME'"),
+            ("!! !$ %PATH% ^", "'!! !$ %PATH% ^'"),
+            ("a\nb\r\n\t", "'a\nb\r\n\t'"),
+            ("\"\u{2018}\u{2019}\"", "'\"\u{2018}\u{2019}\"'"),
+            ("-n", "'-n'"),
         ];
-        for (value, line) in cases {
-            assert_eq!(rendered(Shell::Bash, "V", value), format!("{line}\n"));
-            assert_eq!(rendered(Shell::Zsh, "V", value), format!("{line}\n"));
+        for (value, quoted) in cases {
+            assert_eq!(quote(value), quoted, "{value:?}");
+            if value.is_empty() {
+                continue;
+            }
+            assert_eq!(
+                rendered(Shell::Bash, "V", value),
+                format!("export V={quoted}\n")
+            );
+            assert_eq!(
+                rendered(Shell::Zsh, "V", value),
+                format!("export V={quoted}\n")
+            );
+            assert_eq!(
+                rendered(Shell::Fish, "V", value),
+                format!("set --global --export V {quoted}\n")
+            );
         }
     }
 
     #[test]
-    fn fish_quoting_of_hostile_values() {
-        let cases = [
-            ("'", r"set -gx V '\''"),
-            ("it's", r"set -gx V 'it\'s'"),
-            ("a\\", r"set -gx V 'a\\'"),
-            (r"\\'", r"set -gx V '\\\\\''"),
-            (r"\n", r"set -gx V '\\n'"),
-            (
-                "$(touch x) (id) `id` $HOME",
-                "set -gx V '$(touch x) (id) `id` $HOME'",
-            ),
-            ("a\nb\r\n\t", "set -gx V 'a\nb\r\n\t'"),
-            ("\"\u{2018}", "set -gx V '\"\u{2018}'"),
-            ("--", "set -gx V '--'"),
-        ];
-        for (value, line) in cases {
-            assert_eq!(rendered(Shell::Fish, "V", value), format!("{line}\n"));
+    fn suggested_words_are_quoted_only_when_needed() {
+        for plain in ["dev", "acct-0001.Admin_Role", "a/b:c@d+e,f"] {
+            assert_eq!(word(plain), plain);
+        }
+        for (hostile, quoted) in [
+            ("", "''"),
+            ("my profile", "'my profile'"),
+            ("';touch x;#", r"\'';touch x;#'"),
+            ("$(touch x)", "'$(touch x)'"),
+            ("=ls", "'=ls'"),
+            ("~root", "'~root'"),
+            ("a*", "'a*'"),
+            ("é", "'é'"),
+        ] {
+            assert_eq!(word(hostile), quoted, "{hostile:?}");
         }
     }
 
@@ -518,35 +600,60 @@ mod tests {
     }
 
     #[test]
-    fn detect_prefers_ssoenv_shell_then_the_login_shell() {
+    fn detect_prefers_ssoenv_shell_then_the_parent_then_the_login_shell() {
         let cases = [
-            (Some("fish"), Some("/bin/zsh"), Shell::Fish),
-            (Some("pwsh"), None, Shell::Powershell),
-            (Some("JSON"), Some("/bin/zsh"), Shell::Json),
-            (Some("nonsense"), Some("/usr/bin/fish"), Shell::Fish),
-            (Some(""), Some("/bin/zsh"), Shell::Zsh),
-            (None, Some("/usr/local/bin/fish"), Shell::Fish),
-            (None, Some("zsh"), Shell::Zsh),
-            (None, Some("/bin/sh"), Shell::Bash),
-            (None, Some("/usr/bin/dash"), Shell::Bash),
-            (None, Some("/usr/bin/json"), Shell::Bash),
-            (None, Some(""), Shell::Bash),
-            (None, None, Shell::Bash),
+            (Some("fish"), Some("bash"), Some("/bin/zsh"), Shell::Fish),
+            (Some("pwsh"), None, None, Shell::Powershell),
+            (Some("JSON"), Some("fish"), Some("/bin/zsh"), Shell::Json),
             (
+                Some("nonsense"),
+                Some("zsh"),
+                Some("/usr/bin/fish"),
+                Shell::Zsh,
+            ),
+            (Some(""), None, Some("/bin/zsh"), Shell::Zsh),
+            // The parent evaluates; $SHELL is only the login shell.
+            (None, Some("bash"), Some("/usr/bin/fish"), Shell::Bash),
+            (None, Some("fish"), Some("/bin/bash"), Shell::Fish),
+            (None, Some("zsh"), None, Shell::Zsh),
+            (None, Some("dash"), Some("/usr/bin/fish"), Shell::Bash),
+            (None, Some("sh"), Some("/usr/bin/fish"), Shell::Bash),
+            (None, Some("pwsh"), Some("/bin/bash"), Shell::Powershell),
+            // A parent that is no shell (a script, `sudo`, a test harness): $SHELL decides.
+            (None, Some("python3"), Some("/usr/bin/fish"), Shell::Fish),
+            (None, Some("json"), Some("/usr/bin/fish"), Shell::Fish),
+            (None, Some(""), Some("/bin/zsh"), Shell::Zsh),
+            (None, None, Some("/usr/local/bin/fish"), Shell::Fish),
+            (None, None, Some("zsh"), Shell::Zsh),
+            (None, None, Some("/bin/sh"), Shell::Bash),
+            (None, None, Some("/usr/bin/dash"), Shell::Bash),
+            (None, None, Some("/usr/bin/json"), Shell::Bash),
+            (None, None, Some(""), Shell::Bash),
+            (None, None, None, Shell::Bash),
+            (
+                None,
                 None,
                 Some(r"C:\Program Files\PowerShell\7\pwsh.exe"),
                 Shell::Powershell,
             ),
-            (None, Some(r"C:\Windows\System32\CMD.EXE"), Shell::Cmd),
-            (None, Some("powershell.exe"), Shell::Powershell),
+            (None, None, Some(r"C:\Windows\System32\CMD.EXE"), Shell::Cmd),
+            (None, None, Some("powershell.exe"), Shell::Powershell),
         ];
-        for (ssoenv_shell, shell, expected) in cases {
+        for (ssoenv_shell, parent, shell, expected) in cases {
             assert_eq!(
-                Shell::detect(ssoenv_shell, shell),
+                Shell::detect(ssoenv_shell, || parent.map(String::from), shell),
                 expected,
-                "{ssoenv_shell:?} {shell:?}"
+                "{ssoenv_shell:?} {parent:?} {shell:?}"
             );
         }
+        // The parent is not even asked when $SSOENV_SHELL decides.
+        let asked = std::cell::Cell::new(false);
+        let parent = || {
+            asked.set(true);
+            None
+        };
+        assert_eq!(Shell::detect(Some("zsh"), parent, None), Shell::Zsh);
+        assert!(!asked.get());
     }
 
     #[test]

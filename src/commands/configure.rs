@@ -94,7 +94,7 @@ pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
                 err.with_hint(format!(
                     "name the profile with --profile (e.g. --profile {}), or replace it with \
                      --force",
-                    free_suggestion(&suggested, &taken)
+                    crate::shell::word(&free_suggestion(&suggested, &taken))
                 ))
             })?;
             suggested
@@ -170,8 +170,9 @@ pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
             paths.credentials.display()
         ));
     }
+    let word = crate::shell::word(&name);
     ui.say(&format!(
-        "use it: eval \"$(ssoenv use {name})\"  (or `awsuse {name}` with the shell integration)"
+        "use it: eval \"$(ssoenv use {word})\"  (or `awsuse {word}` with the shell integration)"
     ));
     Ok(Outcome::Print(String::new()))
 }

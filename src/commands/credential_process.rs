@@ -37,9 +37,10 @@ pub fn run(args: &CredentialProcessArgs, ui: &dyn Ui) -> Result<Outcome> {
     let c =
         credentials::role_credentials(&engine, &target.sso, || target.endpoints(), &policy, false)
             .map_err(|err| match err.kind {
-                ErrorKind::LoginNeeded => {
-                    err.with_hint(format!("run `ssoenv login {name}` in a terminal"))
-                }
+                ErrorKind::LoginNeeded => err.with_hint(format!(
+                    "run `ssoenv login {}` in a terminal",
+                    crate::shell::word(&name)
+                )),
                 _ => err,
             })?;
     let doc = ProcessCredentials {

@@ -166,6 +166,15 @@ mod tests {
         let check = ps.find("if ($LASTEXITCODE -ne 0)").unwrap_or(usize::MAX);
         let eval = ps.find("Invoke-Expression (@($code)").unwrap_or(0);
         assert!(check < eval);
+        // Help and version are printed before anything is captured, so never evaluated.
+        let help = ps
+            .find("-cmatch '^(--help|-[^-]*h.*)$') {\n            _ssoenv_usage\n            & ssoenv use --help\n            return")
+            .unwrap_or(usize::MAX);
+        let version = ps
+            .find("-cmatch '^(--version|-[^-]*V.*)$') {\n            & ssoenv --version\n            return")
+            .unwrap_or(usize::MAX);
+        let capture = ps.find("$code = & ssoenv unset").unwrap_or(0);
+        assert!(help < capture && version < capture);
         // Every bracket is closed (a cheap guard against a typo nobody here can run).
         for (open, close) in [('{', '}'), ('(', ')'), ('[', ']')] {
             let count = |c| POWERSHELL.chars().filter(|x| *x == c).count();
@@ -206,6 +215,22 @@ mod tests {
             "for /f \"usebackq delims=\" %%l in (`ssoenv use %* --shell cmd ^|^| echo exit /b 1`) do %%l"
         ));
         assert!(code.contains("`ssoenv unset --shell cmd ^|^| echo exit /b 1`"));
+        // Help and version are printed, never run line by line by for /f.
+        let help = code
+            .find("if \"%%~a\"==\"--help\" goto help")
+            .unwrap_or(usize::MAX);
+        let first_for = code.find("for /f").unwrap_or(0);
+        assert!(help < first_for);
+        for line in [
+            "if \"%%~a\"==\"-h\" goto help",
+            "if \"%%~a\"==\"--version\" goto version",
+            "if \"%%~a\"==\"-v\" goto version",
+            ":help\n",
+            "ssoenv use --help\nexit /b\n",
+            ":version\nssoenv --version\nexit /b\n",
+        ] {
+            assert!(code.contains(line), "missing: {line}");
+        }
         assert!(code.contains("set \"ssoenv_previous_profile=%~1\""));
     }
 }

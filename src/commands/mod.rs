@@ -43,11 +43,14 @@ pub fn run(command: Command, ui: &dyn Ui) -> Result<Outcome> {
     }
 }
 
-/// The shell to print for: `--shell`, else `$SSOENV_SHELL`, else the name of `$SHELL`, else bash.
+/// The shell to print for: `--shell`, else `$SSOENV_SHELL`, else the shell that started ssoenv,
+/// else the name of `$SHELL`, else bash. The shell integration always passes `--shell`, so its
+/// prompt and `awsuse` never pay for the look at the parent.
 pub(crate) fn shell_for(flag: Option<crate::shell::Shell>) -> crate::shell::Shell {
     flag.unwrap_or_else(|| {
         crate::shell::Shell::detect(
             std::env::var("SSOENV_SHELL").ok().as_deref(),
+            crate::shell::parent_program,
             std::env::var("SHELL").ok().as_deref(),
         )
     })

@@ -7,13 +7,14 @@ use crate::cache::CacheDirs;
 use crate::cli::UseArgs;
 use crate::config::selected_profile;
 use crate::credentials;
-use crate::env::{Activation, activate};
+use crate::env::{Activation, Current, activate};
 use crate::error::Result;
 use crate::shell::EnvChanges;
 use crate::ui::Ui;
 
 pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
     let shell = shell_for(args.shell);
+    let current = Current::from_process();
     let name = match args.profile.as_deref() {
         // No name and a person at the terminal: a picker on stderr (Ctrl-C exits 130).
         None if crate::picker::available() => match crate::picker::pick_profile(ui)? {
@@ -22,16 +23,22 @@ pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
         },
         arg => selected_profile(arg),
     };
-    let (changes, expires_at) =
-        changes_for(&name, ui, &policy(&args.login, false), args.force_refresh)?;
+    let (changes, expires_at) = changes_for(
+        &name,
+        &current,
+        ui,
+        &policy(&args.login, false),
+        args.force_refresh,
+    )?;
     let text = crate::shell::render(shell, &changes)?;
     if std::io::stdout().is_terminal() {
         // Printed here, the secrets would only land in the scrollback; nothing would be set.
+        let word = crate::shell::word(&name);
         ui.say(&format!(
             "credentials for \"{name}\" are ready (valid until {}), but a command cannot change \
-             its shell's variables; run:\n  eval \"$(ssoenv use {name})\"     (bash, zsh)\n  \
-             ssoenv use {name} | source     (fish)\nor load the shell integration and run \
-             `awsuse {name}` (see `ssoenv init --help`)",
+             its shell's variables; run:\n  eval \"$(ssoenv use {word})\"     (bash, zsh)\n  \
+             ssoenv use {word} | source     (fish)\nor load the shell integration and run \
+             `awsuse {word}` (see `ssoenv init --help`)",
             crate::time::format_rfc3339(expires_at)
         ));
         return Ok(Outcome::Print(String::new()));
@@ -39,10 +46,12 @@ pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
     Ok(Outcome::Print(text))
 }
 
-/// The variables that make `name` the active profile, and when its credentials expire (epoch
-/// seconds). Shared by `use` (rendered for a shell) and `exec` (applied to a child).
+/// The variables that make `name` the active profile in an environment that holds `current`,
+/// and when its credentials expire (epoch seconds). Shared by `use` (rendered for a shell) and
+/// `exec` (applied to a child).
 pub fn changes_for(
     name: &str,
+    current: &Current,
     ui: &dyn Ui,
     policy: &Policy,
     force_refresh: bool,
@@ -56,7 +65,7 @@ pub fn changes_for(
         policy,
         force_refresh,
     )?;
-    let changes = activate(&Activation {
+    let activation = Activation {
         profile: name,
         account_id: &target.sso.account_id,
         role_name: &target.sso.role_name,
@@ -66,6 +75,6 @@ pub fn changes_for(
         secret_access_key: &c.secret_access_key,
         session_token: &c.session_token,
         expires_at: c.expiration,
-    });
-    Ok((changes, c.expiration))
+    };
+    Ok((activate(&activation, current), c.expiration))
 }

@@ -354,6 +354,42 @@ fn is_countdown(text: &str, profile: &str) -> bool {
     }
 }
 
+/// The README's forms, typed with no --shell and no $SSOENV_SHELL in a shell that is not the
+/// login shell ($SHELL names another): the output is for the shell that evaluates it, found as
+/// ssoenv's parent process. Linux only: elsewhere there is no /proc to ask, and $SHELL decides.
+#[test]
+#[cfg(target_os = "linux")]
+fn use_prints_for_the_shell_that_evaluates_not_the_login_shell() {
+    let found = shells();
+    let path = |want: Sh| found.iter().find(|(sh, _)| *sh == want).map(|(_, p)| p);
+    let w = World::new().with_browser();
+    // Signed in first, so that anything on stderr is the shell complaining about the output.
+    let login = w.sb.run(&["login", "dev"]);
+    assert!(login.status.success(), "{}", describe(&login));
+    for (sh, program) in &found {
+        let other = if *sh == Sh::Fish { Sh::Bash } else { Sh::Fish };
+        let Some(login_shell) = path(other) else {
+            continue;
+        };
+        let script = match sh {
+            Sh::Fish => "ssoenv use dev | source; echo $status > st; env -0 > e",
+            _ => "eval \"$(ssoenv use dev)\"; echo $? > st; env -0 > e",
+        };
+        let login_shell = login_shell.to_string_lossy();
+        let out = run(&w, *sh, program, script, &[("SHELL", &login_shell)]);
+        assert_eq!(read(&w, "st"), "0\n", "{sh:?}: {}", describe(&out));
+        assert!(out.stderr.is_empty(), "{sh:?}: {}", describe(&out));
+        let env = read_env(&w, "e");
+        assert_eq!(
+            env.get("SSOENV_PROFILE").map(String::as_str),
+            Some("dev"),
+            "{sh:?} with SHELL={login_shell}: {}",
+            describe(&out)
+        );
+        assert!(env["AWS_ACCESS_KEY_ID"].starts_with("ASIA"), "{sh:?}");
+    }
+}
+
 #[test]
 fn a_failing_awsuse_changes_nothing_and_fails() {
     for (sh, program) in shells() {
@@ -1031,4 +1067,326 @@ fn completion_works_on_five_thousand_profiles() {
     // Timings are reported, not asserted: a loaded CI machine is no place to judge speed.
     // bench/run measures completion on 10,000 profiles next to a floor.
     eprintln!("5,000 profiles: {}", timings.join(", "));
+}
+
+/// Profile names that run `touch pwned` when pasted unquoted into a shell.
+const HOSTILE_NAMES: [&str; 2] = ["$(touch pwned)", "x';touch pwned;#"];
+
+/// CONFIG plus a profile for each hostile name (quoted in the header, as botocore reads them).
+fn hostile_world() -> World {
+    let w = World::new().with_browser();
+    let mut config = CONFIG.to_string();
+    for name in HOSTILE_NAMES {
+        config.push_str(&format!(
+            "\n[profile \"{name}\"]\nsso_session = corp\nsso_account_id = 111111111111\n\
+             sso_role_name = ReadOnly\n"
+        ));
+    }
+    w.sb.write_config(&config);
+    w
+}
+
+/// The text between the first `start` after `after` and the `end` that follows it.
+fn between<'a>(text: &'a str, after: &str, start: &str, end: &str) -> &'a str {
+    let rest = text
+        .find(after)
+        .map(|at| &text[at + after.len()..])
+        .unwrap_or_else(|| panic!("no {after:?} in {text}"));
+    let rest = rest
+        .find(start)
+        .map(|at| &rest[at + start.len()..])
+        .unwrap_or_else(|| panic!("no {start:?} after {after:?} in {text}"));
+    rest.find(end)
+        .map(|at| &rest[..at])
+        .unwrap_or_else(|| panic!("no {end:?} after {after:?} in {text}"))
+}
+
+/// Pastes `line` into `sh` (bash with the integration loaded, so that `awsuse` exists), then
+/// checks that nothing ran and, for a `use`, that exactly `name` became active.
+fn paste(w: &World, sh: Sh, line: &str, name: &str, activates: bool) {
+    let Some(program) = tool(sh.name()) else {
+        return;
+    };
+    let _ = std::fs::remove_file(w.sb.home().join("e"));
+    let script = format!("{}\n{line}\nenv -0 > e\n", sh.load());
+    let out = run(w, sh, &program, &script, &[]);
+    assert!(
+        !w.sb.home().join("pwned").exists(),
+        "pasting {line:?} into {sh:?} ran a command: {}",
+        describe(&out)
+    );
+    if activates {
+        let env = read_env(w, "e");
+        assert_eq!(
+            env.get("SSOENV_PROFILE").map(String::as_str),
+            Some(name),
+            "{sh:?} {line:?}: {}",
+            describe(&out)
+        );
+    }
+}
+
+/// Every command line a message suggests names the profile as one word that the shell it is
+/// pasted into reads back as the name: `use`'s hint on a terminal (eval, fish, awsuse) and
+/// `credential-process`'s `ssoenv login NAME`.
+#[test]
+fn suggested_commands_paste_safely_for_a_hostile_name() {
+    if tool("script").is_none() {
+        return;
+    }
+    let w = hostile_world();
+    let env = environment(&w);
+    for name in HOSTILE_NAMES {
+        // script(1) gives `use` a terminal for stdout, as an interactive shell does.
+        let out = Command::new("script")
+            .arg("-qec")
+            .arg(format!("ssoenv use {} 2>&1", ssoenv::shell::quote(name)))
+            .arg("/dev/null")
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .current_dir(w.sb.home())
+            .output()
+            .expect("script");
+        let screen = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+        assert!(out.status.success(), "{screen}");
+        let eval = format!(
+            "eval \"{}\"",
+            between(&screen, "run:", "eval \"", "\"     (bash")
+        );
+        let fish = between(&screen, "(bash, zsh)", "ssoenv:   ", "     (fish)").to_string();
+        let awsuse = between(&screen, "shell integration", "`", "`").to_string();
+        for (sh, line) in [(Sh::Bash, &eval), (Sh::Zsh, &eval), (Sh::Fish, &fish)] {
+            paste(&w, sh, line, name, true);
+        }
+        for sh in Sh::ALL {
+            paste(&w, sh, &awsuse, name, true);
+        }
+
+        // stderr is not a terminal: credential-process tells how to sign in instead.
+        let out = w.sb.run(&["logout", "--all"]);
+        assert!(out.status.success(), "{}", describe(&out));
+        let out = w.sb.run(&["credential-process", name]);
+        let err = stderr(&out);
+        let login = between(&err, "hint:", "`", "`").to_string();
+        assert!(login.starts_with("ssoenv login "), "{err}");
+        for sh in Sh::ALL {
+            paste(&w, sh, &login, name, false);
+        }
+        let out = w.sb.run(&["credential-process", name]);
+        assert!(
+            out.status.success(),
+            "{login:?} did not sign in: {}",
+            describe(&out)
+        );
+    }
+
+    // configure's summary, for a name it accepts (no quotes, spaces or `;`).
+    let name = "p$(touch${IFS}pwned)";
+    let out = w.sb.run(&[
+        "configure",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        "111111111111",
+        "--role-name",
+        "ReadOnly",
+        "--profile",
+        name,
+    ]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{}", describe(&out));
+    let eval = format!(
+        "eval \"{}\"",
+        between(&err, "use it:", "eval \"", "\"  (or")
+    );
+    let awsuse = between(&err, "use it:", "`", "`").to_string();
+    paste(&w, Sh::Bash, &eval, name, true);
+    for sh in Sh::ALL {
+        paste(&w, sh, &awsuse, name, true);
+    }
+}
+
+/// `awsuse dev` (region eu-west-1) then `awsuse prod` (none): dev's region goes with dev, for
+/// `exec` too; a region the person set, before any awsuse or since the last one, stays.
+#[test]
+fn a_region_ssoenv_set_never_follows_into_a_profile_without_one() {
+    for (sh, program) in shells() {
+        let w = World::new().with_browser();
+        let script = format!(
+            "{}\n\
+             awsuse prod; env -0 > e0\n\
+             awsuse dev; env -0 > e1\n\
+             ssoenv exec prod -- env -0 > x1\n\
+             awsuse prod; env -0 > e2\n\
+             awsuse dev; export AWS_REGION=us-west-2; awsuse prod; env -0 > e3\n",
+            sh.load()
+        );
+        let user_set = [
+            ("AWS_REGION", "ap-south-1"),
+            ("AWS_DEFAULT_REGION", "ap-south-1"),
+        ];
+        let out = run(&w, sh, &program, &script, &user_set);
+        let regions = |file: &str| {
+            let env = read_env(&w, file);
+            ["AWS_REGION", "AWS_DEFAULT_REGION", "SSOENV_REGION"]
+                .map(|name| env.get(name).cloned().unwrap_or_default())
+        };
+        let context = format!("{sh:?}: {}", describe(&out));
+        assert_eq!(regions("e0"), ["ap-south-1", "ap-south-1", ""], "{context}");
+        assert_eq!(
+            regions("e1"),
+            ["eu-west-1", "eu-west-1", "eu-west-1"],
+            "{context}"
+        );
+        assert_eq!(regions("x1"), ["", "", ""], "exec: {context}");
+        assert_eq!(regions("e2"), ["", "", ""], "{context}");
+        assert_eq!(regions("e3"), ["us-west-2", "", ""], "{context}");
+        assert_eq!(read_env(&w, "e3")["SSOENV_PROFILE"], "prod", "{context}");
+    }
+}
+
+/// `awsuse --help`, `-h`, `-V` (also after a profile, after --unset, or in a cluster) print
+/// awsuse's usage and `ssoenv use`'s options, or the version, and evaluate nothing; an option
+/// that merely holds an h (`--force-refresh`) still switches.
+#[test]
+fn awsuse_help_and_version_are_printed_not_evaluated() {
+    let w = World::new().with_browser();
+    let version = format!("ssoenv {}\n", env!("CARGO_PKG_VERSION"));
+    let cases: [(&str, bool); 8] = [
+        ("--help", true),
+        ("-h", true),
+        ("dev -h", true),
+        ("--unset --help", true),
+        ("- -h", true),
+        ("-V", false),
+        ("--version", false),
+        ("dev -hV", true),
+    ];
+    for (sh, program) in shells() {
+        let st = sh.status();
+        let mut script = format!("{}\nenv -0 > before\n", sh.load());
+        for (i, (args, _)) in cases.iter().enumerate() {
+            script.push_str(&format!(
+                "awsuse {args} > out{i} 2> err{i}; echo {st} > st{i}; env -0 > env{i}\n"
+            ));
+        }
+        script.push_str("awsuse dev --force-refresh; env -0 > switched\n");
+        let out = run(&w, sh, &program, &script, &[]);
+        let before = read_env(&w, "before");
+        for (i, (args, help)) in cases.iter().enumerate() {
+            let context = format!("{sh:?} awsuse {args}: {}", describe(&out));
+            let printed = read(&w, &format!("out{i}"));
+            assert_eq!(read(&w, &format!("st{i}")), "0\n", "{context}");
+            assert_eq!(read(&w, &format!("err{i}")), "", "{context}");
+            if *help {
+                assert!(
+                    printed.starts_with("Usage: awsuse [PROFILE]"),
+                    "{context}\n{printed}"
+                );
+                assert!(
+                    printed.contains("\nUsage: ssoenv use [OPTIONS] [PROFILE]")
+                        && printed.contains("--force-refresh"),
+                    "{context}\n{printed}"
+                );
+            } else {
+                assert_eq!(printed, version, "{context}");
+            }
+            assert_eq!(read_env(&w, &format!("env{i}")), before, "{context}");
+        }
+        let switched = read_env(&w, "switched");
+        assert_eq!(
+            switched.get("SSOENV_PROFILE").map(String::as_str),
+            Some("dev"),
+            "{sh:?}: {}",
+            describe(&out)
+        );
+    }
+}
+
+/// In a real interactive bash, TAB after an opening `'` or `"` writes the name for that quote
+/// (readline inserts the reply as it is and closes the quote), so Enter selects exactly that
+/// profile and runs nothing; a name that cannot be written inside `"` while history expansion
+/// is on (it holds `!`) is not offered there.
+#[test]
+fn bash_completion_after_a_quote_runs_nothing() {
+    let Some(bash) = tool("bash") else { return };
+    let w = World::new().with_browser();
+    let names = [
+        "x';touch pwned;#",
+        "y$(touch pwned)",
+        "z`touch pwned`",
+        "w\"q",
+        "v!!b",
+    ];
+    let mut config = CONFIG.to_string();
+    for name in names {
+        let header = name.replace('"', "\\\"");
+        config.push_str(&format!(
+            "\n[profile \"{header}\"]\nsso_session = corp\nsso_account_id = 111111111111\n\
+             sso_role_name = ReadOnly\n"
+        ));
+    }
+    w.sb.write_config(&config);
+    let listed = stdout(&w.sb.run(&["list", "--names"]));
+    for name in names {
+        assert!(
+            listed.lines().any(|l| l == name),
+            "{name:?} not in {listed}"
+        );
+    }
+    let bash = bash.to_string_lossy().into_owned();
+    let Some(t) = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]) else {
+        return;
+    };
+    t.wait_prompt(1);
+    t.type_text(Sh::Bash.load());
+    t.keys(&["Enter"]);
+    t.wait_prompt(2);
+    let mut prompts = 2;
+    for (typed, completed, name) in [
+        ("awsuse 'x", "awsuse 'x'\\'';touch pwned;#'", names[0]),
+        ("awsuse \"y", "awsuse \"y\\$(touch pwned)\"", names[1]),
+        ("awsuse 'y", "awsuse 'y$(touch pwned)'", names[1]),
+        ("awsuse \"z", "awsuse \"z\\`touch pwned\\`\"", names[2]),
+        ("awsuse \"w", "awsuse \"w\\\"q\"", names[3]),
+        ("awsuse 'v", "awsuse 'v!!b'", names[4]),
+    ] {
+        t.type_text(typed);
+        t.keys(&["Tab"]);
+        let want = format!("{PROMPT}{completed}");
+        t.wait(&format!("{typed:?} to complete"), |p| {
+            current_line(p) == want
+        });
+        t.keys(&["Enter"]);
+        prompts += 1;
+        t.wait_prompt(prompts);
+        t.type_text("echo \"status=$? profile=[$SSOENV_PROFILE]\"");
+        t.keys(&["Enter"]);
+        let shown = format!("status=0 profile=[{name}]");
+        t.wait(&format!("{name:?} to be active"), |p| p.contains(&shown));
+        prompts += 1;
+        t.wait_prompt(prompts);
+        assert!(
+            !w.sb.home().join("pwned").exists(),
+            "{typed:?}: ran a command"
+        );
+    }
+    // `!` cannot be written inside double quotes while history expansion is on: not offered.
+    // Readline takes keys in order: what follows TAB shows whether TAB inserted anything.
+    t.type_text("awsuse \"v");
+    t.keys(&["Tab"]);
+    t.type_text("@");
+    let pane = t.wait("the line after TAB", |p| current_line(p).ends_with('@'));
+    assert_eq!(
+        current_line(&pane),
+        format!("{PROMPT}awsuse \"v@"),
+        "{pane}"
+    );
+    // ssoenv's own completer writes names the same way.
+    t.keys(&["C-u"]);
+    t.type_text("ssoenv use 'x");
+    t.keys(&["Tab"]);
+    let want = format!("{PROMPT}ssoenv use 'x'\\'';touch pwned;#'");
+    t.wait("ssoenv use 'x to complete", |p| current_line(p) == want);
+    assert!(!w.sb.home().join("pwned").exists());
 }

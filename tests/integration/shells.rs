@@ -32,6 +32,8 @@ const NEVER_SET: &str = "SSOENV_TEST_NEVER_SET";
 /// run before the output is evaluated (an option that changes how quotes are read, say).
 struct Runner {
     shell: Shell,
+    /// The output format evaluated: the shell's own, unless a test pairs them otherwise.
+    format: Shell,
     program: PathBuf,
     args: &'static [&'static str],
     prelude: &'static str,
@@ -48,6 +50,7 @@ impl Runner {
         };
         Runner {
             shell,
+            format: shell,
             program: program.to_owned(),
             args,
             prelude: "",
@@ -81,7 +84,7 @@ impl Runner {
     /// Evaluates `changes` the way users do (bash/zsh `eval "$(...)"`, fish `... | source`)
     /// and reports what the shell and a child process then see for each of `names`.
     fn evaluate(&self, dir: &Path, changes: &EnvChanges, names: &[String]) -> Evaluated {
-        let output = render(self.shell, changes).expect("render");
+        let output = render(self.format, changes).expect("render");
         std::fs::write(dir.join("out"), &output).expect("write out");
         let mut driver = format!("{}\n", self.prelude);
         if self.shell == Shell::Fish {
@@ -113,8 +116,12 @@ impl Runner {
             env0: std::fs::read(dir.join("env0")).unwrap_or_default(),
             result,
             context: format!(
-                "{} {:?} {} locale {}\noutput: {output:?}",
-                self.shell, self.args, self.prelude, self.locale
+                "{} output in {} {:?} {} locale {}\noutput: {output:?}",
+                self.format,
+                self.program.display(),
+                self.args,
+                self.prelude,
+                self.locale
             ),
         }
     }
@@ -286,6 +293,7 @@ fn hostile_values(marker: &Path) -> Vec<String> {
         format!("\"$(touch {m})\""),
         format!("'$(touch {m})'"),
         format!("';touch {m};'"),
+        format!("';touch {m};#"),
         format!("\\';touch {m};echo '"),
         format!("(touch {m})"),
         format!("'(touch {m})'"),
@@ -298,7 +306,8 @@ fn hostile_values(marker: &Path) -> Vec<String> {
     values
 }
 
-/// The hostile values, plus the unsets: an inherited variable, and last a never-set one.
+/// The hostile values, plus the unsets: an inherited variable, and last a never-set one. Nothing
+/// may run whichever format the shell reads; where it reads its own, every value comes back.
 fn hostile_round_trip(runner: &Runner) {
     let dir = TempDir::new().expect("tempdir");
     let marker = dir.path().join("pwned");
@@ -333,6 +342,11 @@ fn hostile_round_trip(runner: &Runner) {
         evaluated.context,
         describe(&evaluated.result)
     );
+    let posix = |shell| matches!(shell, Shell::Bash | Shell::Zsh);
+    let own_format = runner.format == runner.shell || posix(runner.format) && posix(runner.shell);
+    if !own_format {
+        return;
+    }
     if let Err(e) = evaluated.check(&names, &expected) {
         panic!("{e}");
     }
@@ -365,6 +379,43 @@ fn hostile_values_round_trip_in_zsh() {
 #[test]
 fn hostile_values_round_trip_in_fish() {
     hostile_round_trips(Shell::Fish, &[""]);
+}
+
+/// A format read by the wrong shell (a fish user's `eval "$(ssoenv use P)"` typed in bash, or
+/// bash's output sourced by fish) may fail, but no value may run: every hostile value through
+/// each (format, evaluating shell) pair, zsh also with RC_QUOTES and as sh.
+#[test]
+fn hostile_values_never_run_whichever_shell_reads_which_format() {
+    let formats = [Shell::Bash, Shell::Zsh, Shell::Fish];
+    for (shell, preludes) in [
+        (Shell::Bash, &["", "set -o posix"][..]),
+        (Shell::Zsh, &["", "setopt rc_quotes", "emulate sh"][..]),
+        (Shell::Fish, &[""][..]),
+    ] {
+        let Some(program) = crate::util::tool(shell.name()) else {
+            continue;
+        };
+        for format in formats {
+            for prelude in preludes {
+                hostile_round_trip(&Runner {
+                    format,
+                    prelude,
+                    ..Runner::new(shell, &program)
+                });
+            }
+        }
+    }
+    // dash, the sh of Debian and Ubuntu, evaluates as bash and zsh do (POSIX).
+    let Some(dash) = crate::util::tool("dash") else {
+        return;
+    };
+    for format in formats {
+        hostile_round_trip(&Runner {
+            format,
+            args: &[],
+            ..Runner::new(Shell::Bash, &dash)
+        });
+    }
 }
 
 /// `eval "$(ssoenv unset)" && cmd` and `ssoenv unset | source; and cmd`, typed as documented,
