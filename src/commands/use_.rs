@@ -34,13 +34,21 @@ pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
     if std::io::stdout().is_terminal() {
         // Printed here, the secrets would only land in the scrollback; nothing would be set.
         let word = crate::shell::word(&name);
-        ui.say(&format!(
-            "credentials for \"{name}\" are ready (valid until {}), but a command cannot change \
-             its shell's variables; run:\n  eval \"$(ssoenv use {word})\"     (bash, zsh)\n  \
-             ssoenv use {word} | source     (fish)\nor load the shell integration and run \
-             `awsuse {word}` (see `ssoenv init --help`)",
-            crate::time::format_rfc3339(expires_at)
-        ));
+        // One message a line: a line break inside a message is shown escaped, never sent.
+        for line in [
+            format!(
+                "credentials for \"{name}\" are ready (valid until {}), but a command cannot \
+                 change its shell's variables; run:",
+                crate::time::format_rfc3339(expires_at)
+            ),
+            format!("  eval \"$(ssoenv use {word})\"     (bash, zsh)"),
+            format!("  ssoenv use {word} | source     (fish)"),
+            format!(
+                "or load the shell integration and run `awsuse {word}` (see `ssoenv init --help`)"
+            ),
+        ] {
+            ui.say(&line);
+        }
         return Ok(Outcome::Print(String::new()));
     }
     Ok(Outcome::Print(text))

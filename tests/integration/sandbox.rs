@@ -131,7 +131,9 @@ impl Session {
             .tmux(&["-f", &conf.display().to_string()])
             .args(["new-session", "-d", "-x", "150", "-y", "40", "--", "env"])
             .arg(format!("SHELL={}", shell.display()))
+            .args(["sh", "-c", "\"$1\"; echo \"$?\" > \"$2\"", "sh"])
             .arg(&try_script)
+            .arg(session.scratch.path().join("status"))
             .output()
             .expect("tmux");
         assert!(out.status.success(), "tmux: {}", stderr(&out));
@@ -176,21 +178,12 @@ impl Session {
         stdout(&out)
     }
 
-    /// `./try`'s exit status once it has ended.
+    /// `./try`'s exit status once it has ended, from the file its wrapper writes (tmux's own
+    /// `pane_dead` was seen to lag: under load its server left the ended launcher unreaped).
     fn ended(&self) -> Option<i32> {
-        let out = self
-            .tmux(&[
-                "display-message",
-                "-p",
-                "-t",
-                "0",
-                "#{pane_dead} #{pane_dead_status}",
-            ])
-            .output()
-            .expect("tmux display-message");
-        let text = stdout(&out);
-        let (dead, status) = text.trim().split_once(' ')?;
-        (dead == "1").then(|| status.parse().unwrap_or(-1))
+        let text = std::fs::read_to_string(self.scratch.path().join("status")).ok()?;
+        let text = text.strip_suffix('\n')?;
+        Some(text.parse().unwrap_or(-1))
     }
 
     /// Waits (up to 20 s) until `ready` holds for the pane, and returns the pane.
@@ -249,8 +242,14 @@ impl Session {
             }
             assert!(
                 start.elapsed() < Duration::from_secs(20),
-                "./try did not end after `exit`; the pane:\n{}",
-                self.pane()
+                "./try did not end after `exit`; the pane:\n{}\nprocesses:\n{}",
+                self.pane(),
+                stdout(
+                    &Command::new("ps")
+                        .args(["-eo", "pid,ppid,stat,args", "--forest"])
+                        .output()
+                        .expect("ps")
+                )
             );
             std::thread::sleep(Duration::from_millis(50));
         };
@@ -264,7 +263,12 @@ impl Session {
             TcpStream::connect(address).is_err(),
             "the mock still answers on {address}"
         );
-        assert_eq!(sandboxes(), Vec::<std::ffi::OsString>::new(), "left behind");
+        let left = sandboxes();
+        assert!(
+            left.is_empty(),
+            "left behind: {left:?}: {:?}",
+            snapshot(&self.scratch.path().join("tmp")).keys()
+        );
         assert_eq!(
             &snapshot(&self.home()),
             home_before,
