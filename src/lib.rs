@@ -5,6 +5,7 @@
 //! Nothing here prints; `main` decides what reaches stdout and stderr (the engine talks to the
 //! person through `ui::Ui`).
 
+pub mod activate;
 pub mod atomic_file;
 pub mod auth;
 pub mod browser;
@@ -23,5 +24,6 @@ pub mod picker;
 pub mod pyjson;
 pub mod shell;
 pub mod sso;
+pub mod sso_profile;
 pub mod time;
 pub mod ui;

@@ -3,13 +3,13 @@ use std::io::IsTerminal;
 use serde::Serialize;
 
 use super::Outcome;
-use super::profile::SsoProfile;
 use crate::auth::{Engine, Policy};
 use crate::cache::CacheDirs;
 use crate::cli::CredentialProcessArgs;
 use crate::config::active_profile;
 use crate::credentials;
 use crate::error::{ErrorKind, Result};
+use crate::sso_profile::SsoProfile;
 use crate::ui::Ui;
 
 /// The `credential_process` contract of the AWS SDKs.

@@ -13,7 +13,8 @@ pub fn run(args: &ExecArgs, ui: &dyn Ui) -> Result<Outcome> {
     // The profile active in this shell comes first: `awsuse dev` then `ssoenv exec -- cmd`.
     let name = active_profile(args.profile.as_deref());
     // Fresh from the caches, so a shell whose exported keys expired still hands live ones on.
-    let (changes, _) = super::use_::changes_for(&name, &current, ui, &Policy::default(), false)?;
+    let (changes, _) =
+        crate::activate::changes_for(&name, &current, ui, &Policy::default(), false)?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(Error::usage("exec", "no command given after --"));
     };

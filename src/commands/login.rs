@@ -1,4 +1,3 @@
-use super::profile::SsoProfile;
 use super::{Outcome, policy};
 use crate::auth::{self, Engine};
 use crate::cache::CacheDirs;
@@ -6,6 +5,7 @@ use crate::cli::LoginArgs;
 use crate::config::{Config, Paths, active_profile};
 use crate::error::Result;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
+use crate::sso_profile::SsoProfile;
 use crate::ui::Ui;
 
 pub fn run(args: &LoginArgs, ui: &dyn Ui) -> Result<Outcome> {

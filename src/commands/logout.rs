@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 
 use super::Outcome;
-use super::profile::SsoProfile;
 use crate::atomic_file;
 use crate::auth::{self, Engine};
 use crate::cache::{self, CacheDirs, RoleFile, TokenFile};
@@ -10,6 +9,7 @@ use crate::config::{Config, Kind, Paths, active_profile};
 use crate::error::Result;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal;
+use crate::sso_profile::SsoProfile;
 use crate::time;
 use crate::ui::Ui;
 

@@ -14,10 +14,9 @@ mod list;
 mod login;
 mod logout;
 pub(crate) mod populate;
-mod profile;
 mod status;
 mod unset;
-pub(crate) mod use_;
+mod use_;
 
 /// What `main` does after a command: print this text on stdout, or exit with this status.
 #[derive(Debug)]

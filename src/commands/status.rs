@@ -1,13 +1,13 @@
 use serde_json::json;
 
 use super::Outcome;
-use super::profile::SsoProfile;
 use crate::auth::{self, Engine};
 use crate::cache::{self, CacheDirs, TokenFile};
 use crate::cli::StatusArgs;
 use crate::config::active_profile;
 use crate::credentials;
 use crate::error::Result;
+use crate::sso_profile::SsoProfile;
 use crate::time;
 use crate::ui::{Ui, printable};
 

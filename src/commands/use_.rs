@@ -1,15 +1,11 @@
 use std::io::IsTerminal;
 
-use super::profile::SsoProfile;
 use super::{Outcome, policy, shell_for};
-use crate::auth::{Engine, Policy};
-use crate::cache::CacheDirs;
+use crate::activate::changes_for;
 use crate::cli::UseArgs;
 use crate::config::selected_profile;
-use crate::credentials;
-use crate::env::{Activation, Current, activate};
+use crate::env::Current;
 use crate::error::Result;
-use crate::shell::EnvChanges;
 use crate::ui::Ui;
 
 pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
@@ -52,37 +48,4 @@ pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
         return Ok(Outcome::Print(String::new()));
     }
     Ok(Outcome::Print(text))
-}
-
-/// The variables that make `name` the active profile in an environment that holds `current`,
-/// and when its credentials expire (epoch seconds). Shared by `use` (rendered for a shell) and
-/// `exec` (applied to a child).
-pub fn changes_for(
-    name: &str,
-    current: &Current,
-    ui: &dyn Ui,
-    policy: &Policy,
-    force_refresh: bool,
-) -> Result<(EnvChanges, i64)> {
-    let target = SsoProfile::load(name)?;
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
-    let c = credentials::role_credentials(
-        &engine,
-        &target.sso,
-        || target.endpoints(),
-        policy,
-        force_refresh,
-    )?;
-    let activation = Activation {
-        profile: name,
-        account_id: &target.sso.account_id,
-        role_name: &target.sso.role_name,
-        account_name: target.profile.account_name.as_deref(),
-        region: target.profile.region.as_deref().filter(|r| !r.is_empty()),
-        access_key_id: &c.access_key_id,
-        secret_access_key: &c.secret_access_key,
-        session_token: &c.session_token,
-        expires_at: c.expiration,
-    };
-    Ok((activate(&activation, current), c.expiration))
 }

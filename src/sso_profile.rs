@@ -1,4 +1,5 @@
-//! What several commands share: the named profile, required to be an IAM Identity Center one.
+//! The named profile, required to be an IAM Identity Center one, with its service endpoints: what
+//! every command that signs in or fetches credentials starts from.
 
 use crate::config::{Config, Kind, Paths, Profile, Sso};
 use crate::error::{Error, Result};
