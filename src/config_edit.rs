@@ -298,25 +298,6 @@ pub fn find_block(text: &str, begin: &str, end: &str) -> Result<Option<Block>, S
     }))
 }
 
-/// A profile name as `populate` and `configure` suggest it: every character outside
-/// `[A-Za-z0-9._-]` becomes `-`, runs of `-` collapse, and `-` is trimmed from both ends. Case is
-/// kept.
-pub fn sanitize_name(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        let c = if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
-            c
-        } else {
-            '-'
-        };
-        if c == '-' && out.ends_with('-') {
-            continue;
-        }
-        out.push(c);
-    }
-    out.trim_matches('-').to_string()
-}
-
 /// A value as it can sit on one `key = value` line and read back the same: control characters
 /// (line breaks above all) become spaces, and surrounding white space goes (configparser strips it).
 pub fn one_line_value(raw: &str) -> String {
@@ -669,13 +650,7 @@ mod tests {
     }
 
     #[test]
-    fn sanitizes_names() {
-        assert_eq!(sanitize_name("My Account/Admin"), "My-Account-Admin");
-        assert_eq!(sanitize_name("--a  b--"), "a-b");
-        assert_eq!(sanitize_name("a--b"), "a-b");
-        assert_eq!(sanitize_name("dev.acct_1-Role"), "dev.acct_1-Role");
-        assert_eq!(sanitize_name("Ünïcødé"), "n-c-d");
-        assert_eq!(sanitize_name("ääà"), "");
+    fn values_fit_on_one_line() {
         assert_eq!(one_line_value(" a\nb\r "), "a b");
     }
 

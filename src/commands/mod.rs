@@ -2,7 +2,7 @@
 //! what `main` prints.
 
 use crate::cli::Command;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ui::Ui;
 
 mod completions;
@@ -13,7 +13,7 @@ mod init;
 mod list;
 mod login;
 mod logout;
-pub(crate) mod populate;
+mod populate;
 mod status;
 mod unset;
 mod use_;
@@ -60,5 +60,17 @@ pub(crate) fn policy(login: &crate::cli::LoginOptions, no_login: bool) -> crate:
         no_browser: login.no_browser,
         use_device_code: login.use_device_code,
         no_login,
+    }
+}
+
+/// A region flag: refused early, as a usage error, with the flag named.
+fn check_region(flag: &str, region: &str) -> Result<()> {
+    if crate::sso::endpoint::is_region_name(region) {
+        Ok(())
+    } else {
+        Err(Error::usage(
+            flag,
+            format!("{region:?} is not an AWS region name (e.g. eu-west-1)"),
+        ))
     }
 }

@@ -1,202 +1,25 @@
-//! `ssoenv configure`: `aws configure sso`, one profile at a time. Every answer comes from its
-//! flag, else from a prompt on the terminal (inquire draws on stderr; stdout stays empty), else,
-//! with no terminal, the command stops with a usage error naming the flag. It signs in, lists the
-//! accounts (a fuzzy picker: organisations have hundreds) and the chosen account's roles, and
-//! adds an `[sso-session]` (when new) and a `[profile]` to the config file without touching
-//! anything else in it.
+//! `configure`'s questions: each answer from its flag, else from a prompt on the terminal
+//! (inquire draws on stderr; stdout stays empty), else, with no terminal, a usage error naming
+//! the flag.
 
 use std::collections::HashSet;
 use std::fmt;
-use std::io::IsTerminal;
 
 use inquire::validator::Validation;
 use inquire::{InquireError, Select, Text};
 
-use super::populate::{self, Pace};
-use super::{Outcome, policy};
-use crate::auth::Engine;
-use crate::cache::CacheDirs;
 use crate::cli::ConfigureArgs;
-use crate::config::{Config, Paths, SsoSession};
-use crate::config_edit::{self, ConfigFile, Plan, SectionName};
+use crate::config::{Config, SsoSession};
+use crate::configure_plan::{SCOPES, Taken};
 use crate::error::{Error, Result};
-use crate::sso::endpoint::{self, ConfiguredEndpoints};
-use crate::sso::portal::{self, Account};
+use crate::sso::endpoint;
+use crate::sso::portal::Account;
 use crate::ui::{Shown, Ui, printable};
 
-const SCOPES: &str = "sso:account:access";
 const OUTPUTS: [&str; 5] = ["json", "text", "table", "yaml", "yaml-stream"];
 
-pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
-    let ask = Ask {
-        terminal: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
-    };
-    let paths = Paths::from_env()?;
-    let config = Config::load(paths.clone())?;
-    let file = ConfigFile::read(&paths.config)?;
-    if let Some(region) = &args.region {
-        populate::check_region("--region", region)?;
-    }
-    // A name given as a flag is checked before anyone signs in.
-    let taken = Taken::new(&config, &file.text);
-    if let Some(name) = &args.profile {
-        check_profile_name("--profile", name)?;
-        taken.check(name, args.force, &paths)?;
-    }
-    let (session, new_session) = choose_session(args, &config, &ask, ui)?;
-    let endpoints = endpoint::resolve(&session.region, &ConfiguredEndpoints::default())?;
-    let session_name = session.name.clone().unwrap_or_default();
-
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
-    let pace = Pace::new(10);
-    let (token, accounts) = populate::accounts_signed_in(
-        &engine,
-        &session,
-        &endpoints,
-        &policy(&args.login, false),
-        &pace,
-    )?;
-    let account = choose_account(args, accounts, &ask, ui)?;
-    let roles = populate::paced(&pace, || {
-        portal::list_account_roles(
-            engine.http(),
-            &endpoints.portal,
-            &token.access_token,
-            &account.account_id,
-        )
-    })
-    .map_err(|err| {
-        populate::api_error(
-            &session,
-            &format!("ListAccountRoles for account {}", account.account_id),
-            err,
-        )
-    })?;
-    let role = choose_role(args, &account, roles, &ask, ui)?;
-
-    let region = match &args.region {
-        Some(region) => Some(region.clone()),
-        None if ask.terminal => ask.region(&session.region)?,
-        None => None,
-    };
-    let output = match &args.output {
-        Some(output) => Some(output.clone()),
-        None if ask.terminal => ask.output()?,
-        None => None,
-    };
-    let account_name = config_edit::one_line_value(&account.account_name);
-    let suggested = suggest_name(&account_name, &account.account_id, &role);
-    let name = match &args.profile {
-        Some(name) => name.clone(),
-        None if ask.terminal => ask.profile_name(&suggested, &taken, args.force)?,
-        None => {
-            taken.check(&suggested, args.force, &paths).map_err(|err| {
-                err.with_hint(format!(
-                    "name the profile with --profile (e.g. --profile {}), or replace it with \
-                     --force",
-                    crate::shell::word(&free_suggestion(&suggested, &taken))
-                ))
-            })?;
-            suggested
-        }
-    };
-
-    let lines = config_edit::SsoProfileText {
-        name: &name,
-        session: &session_name,
-        account_id: &config_edit::one_line_value(&account.account_id),
-        role_name: &config_edit::one_line_value(&role),
-        region: region.as_deref(),
-        output: output.as_deref(),
-        account_name: Some(&account_name),
-    }
-    .lines();
-    // Planned on the file as it is now (the login may have taken minutes), under the edit lock.
-    let planned = config_edit::edit(&paths.config, |file| {
-        let mut text = file.text.clone();
-        let add_session = new_session
-            && config_edit::find_section(&text, &SectionName::SsoSession(session_name.clone()))
-                .is_none();
-        if add_session {
-            text = config_edit::append(
-                &text,
-                &[
-                    format!("[sso-session {session_name}]"),
-                    format!("sso_start_url = {}", session.start_url),
-                    format!("sso_region = {}", session.region),
-                    format!("sso_registration_scopes = {SCOPES}"),
-                ],
-            );
-        }
-        let replaced = match config_edit::find_section(&text, &SectionName::Profile(name.clone())) {
-            Some(range) => {
-                Taken::new(&config, &text).check(&name, args.force, &paths)?;
-                text = config_edit::replace(&text, range, &lines);
-                true
-            }
-            None => {
-                text = config_edit::append(&text, &lines);
-                false
-            }
-        };
-        Ok(Plan::Write(text, (add_session, replaced)))
-    })?;
-    let &(added_session, replaced) = planned.value();
-    let where_ = paths.config.display();
-    let where_ = if replaced {
-        format!("in {where_}")
-    } else {
-        format!("to {where_}")
-    };
-    if added_session {
-        ui.say(&format!(
-            "added [sso-session {session_name}] to {}",
-            paths.config.display()
-        ));
-    }
-    ui.say(&format!(
-        "{} [profile {name}] {where_}: role {role} in account {} ({})",
-        if replaced { "replaced" } else { "added" },
-        account.account_id,
-        if account_name.is_empty() {
-            "no name"
-        } else {
-            &account_name
-        },
-    ));
-    if taken.in_credentials_only(&name) {
-        ui.warn(&format!(
-            "{} also has a [{name}] profile; the AWS CLI merges its keys over this one",
-            paths.credentials.display()
-        ));
-    }
-    let word = crate::shell::word(&name);
-    ui.say(&format!(
-        "use it: eval \"$(ssoenv use {word})\"  (or `awsuse {word}` with the shell integration)"
-    ));
-    Ok(Outcome::Print(String::new()))
-}
-
-/// `{account_name}-{role_name}`, sanitised; the account id when the name leaves nothing.
-fn suggest_name(account_name: &str, account_id: &str, role: &str) -> String {
-    let name = config_edit::sanitize_name(&format!("{account_name}-{role}"));
-    let bare_role = config_edit::sanitize_name(role);
-    if name.is_empty() || name == bare_role {
-        config_edit::sanitize_name(&format!("{account_id}-{role}"))
-    } else {
-        name
-    }
-}
-
-/// A free name for a profile whose suggested name is taken: `base-2`, `base-3`, ...
-fn free_suggestion(base: &str, taken: &Taken) -> String {
-    let mut taken_names = taken.profiles.clone();
-    taken_names.insert(base.to_string());
-    populate::free_name(base, &taken_names)
-}
-
 /// The existing sso-session named by the flags or chosen at the prompt, or a new one (true).
-fn choose_session(
+pub(super) fn choose_session(
     args: &ConfigureArgs,
     config: &Config,
     ask: &Ask,
@@ -206,7 +29,7 @@ fn choose_session(
         check_start_url(url)?;
     }
     if let Some(region) = &args.sso_region {
-        populate::check_region("--sso-region", region)?;
+        super::super::check_region("--sso-region", region)?;
     }
     let name = match &args.sso_session {
         Some(name) => {
@@ -291,7 +114,7 @@ fn choose_session(
     ))
 }
 
-fn choose_account(
+pub(super) fn choose_account(
     args: &ConfigureArgs,
     mut accounts: Vec<Account>,
     ask: &Ask,
@@ -351,7 +174,7 @@ fn choose_account(
     }
 }
 
-fn choose_role(
+pub(super) fn choose_role(
     args: &ConfigureArgs,
     account: &Account,
     mut roles: Vec<String>,
@@ -422,93 +245,7 @@ impl fmt::Display for AccountChoice<'_> {
     }
 }
 
-/// Profile names in use: in the config file (and where), in the credentials file.
-struct Taken {
-    profiles: HashSet<String>,
-    /// Profiles inside an ssoenv populate block, with the block's sso-session.
-    populated: Vec<(String, String)>,
-    in_config_file: HashSet<String>,
-}
-
-impl Taken {
-    fn new(config: &Config, text: &str) -> Taken {
-        let sections = config_edit::sections(text);
-        let mut populated = Vec::new();
-        for session in config.sso_sessions.keys() {
-            let Ok(Some(block)) = config_edit::find_block(
-                text,
-                &populate::begin_marker(session),
-                &populate::end_marker(session),
-            ) else {
-                continue;
-            };
-            for (name, range) in &sections {
-                if let SectionName::Profile(p) = name
-                    && block.range.contains(&range.start)
-                {
-                    populated.push((p.clone(), session.clone()));
-                }
-            }
-        }
-        let in_config_file = sections
-            .into_iter()
-            .filter_map(|(name, _)| match name {
-                SectionName::Profile(p) => Some(p),
-                _ => None,
-            })
-            .collect();
-        Taken {
-            profiles: config.profile_names().map(str::to_string).collect(),
-            populated,
-            in_config_file,
-        }
-    }
-
-    fn in_credentials_only(&self, name: &str) -> bool {
-        self.profiles.contains(name) && !self.in_config_file.contains(name)
-    }
-
-    /// Why `name` cannot be written, if it cannot.
-    fn refusal(&self, name: &str, force: bool) -> Option<(String, Option<String>)> {
-        if let Some((_, session)) = self.populated.iter().find(|(p, _)| p == name) {
-            return Some((
-                format!(
-                    "is written by `ssoenv populate` for sso-session {session}; a change there \
-                     would be undone by its next run"
-                ),
-                None,
-            ));
-        }
-        if self.profiles.contains(name) && !force {
-            return Some((
-                "exists already".into(),
-                Some(format!(
-                    "choose another name (e.g. --profile {}), or replace it with --force",
-                    free_suggestion(name, self)
-                )),
-            ));
-        }
-        None
-    }
-
-    fn check(&self, name: &str, force: bool, paths: &Paths) -> Result<()> {
-        match self.refusal(name, force) {
-            None => Ok(()),
-            Some((why, hint)) => {
-                let err = Error::new(
-                    format!("profile \"{name}\""),
-                    format!("{why} ({})", paths.config.display()),
-                );
-                Err(match hint {
-                    Some(hint) => err.with_hint(hint),
-                    None => err.with_hint("choose another name with --profile"),
-                })
-            }
-        }
-    }
-}
-
-fn missing(flag: &str, what: &str) -> Error {
+pub(super) fn missing(flag: &str, what: &str) -> Error {
     Error::usage(
         flag,
         format!("needed ({what}), and there is no terminal to ask on"),
@@ -541,7 +278,7 @@ fn name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
-fn check_profile_name(flag: &str, name: &str) -> Result<()> {
+pub(super) fn check_profile_name(flag: &str, name: &str) -> Result<()> {
     match name_problem(name) {
         None => Ok(()),
         Some(why) => Err(Error::usage(flag, format!("{name:?} {why}"))),
@@ -576,12 +313,12 @@ fn same_url(a: &str, b: &str) -> bool {
 }
 
 /// The prompts, on the terminal (stderr).
-struct Ask {
-    terminal: bool,
+pub(super) struct Ask {
+    pub(super) terminal: bool,
 }
 
 impl Ask {
-    fn session_name(&self, config: &Config, start_url: Option<&str>) -> Result<String> {
+    pub(super) fn session_name(&self, config: &Config, start_url: Option<&str>) -> Result<String> {
         const NEW: &str = "a new sso-session…";
         let mut existing: Vec<String> = config.sso_sessions.keys().cloned().collect();
         existing.sort();
@@ -625,7 +362,7 @@ impl Ask {
             .map_err(prompt_error)
     }
 
-    fn start_url(&self) -> Result<String> {
+    pub(super) fn start_url(&self) -> Result<String> {
         Text::new("SSO start URL")
             .with_placeholder("https://d-1234567890.awsapps.com/start")
             .with_validator(|s: &str| {
@@ -639,7 +376,7 @@ impl Ask {
             .map_err(prompt_error)
     }
 
-    fn sso_region(&self) -> Result<String> {
+    pub(super) fn sso_region(&self) -> Result<String> {
         Text::new("SSO region (where IAM Identity Center runs)")
             .with_default("us-east-1")
             .with_validator(region_validator)
@@ -647,7 +384,7 @@ impl Ask {
             .map_err(prompt_error)
     }
 
-    fn region(&self, suggested: &str) -> Result<Option<String>> {
+    pub(super) fn region(&self, suggested: &str) -> Result<Option<String>> {
         let answer = Text::new("Default region for the profile")
             .with_default(suggested)
             .with_help_message("`none` writes no region")
@@ -664,7 +401,7 @@ impl Ask {
         Ok((answer != "none").then(|| answer.to_string()))
     }
 
-    fn output(&self) -> Result<Option<String>> {
+    pub(super) fn output(&self) -> Result<Option<String>> {
         let mut options: Vec<&str> = OUTPUTS.to_vec();
         options.push("none");
         let picked = Select::new("Default output format", options)
@@ -673,7 +410,12 @@ impl Ask {
         Ok((picked != "none").then(|| picked.to_string()))
     }
 
-    fn profile_name(&self, suggested: &str, taken: &Taken, force: bool) -> Result<String> {
+    pub(super) fn profile_name(
+        &self,
+        suggested: &str,
+        taken: &Taken,
+        force: bool,
+    ) -> Result<String> {
         let refusals: Vec<(String, String)> = taken
             .profiles
             .iter()
@@ -681,7 +423,7 @@ impl Ask {
             .filter_map(|p| taken.refusal(p, force).map(|(why, _)| (p.clone(), why)))
             .collect();
         let default = if refusals.iter().any(|(p, _)| p == suggested) {
-            free_suggestion(suggested, taken)
+            taken.free_suggestion(suggested)
         } else {
             suggested.to_string()
         };
@@ -714,19 +456,6 @@ fn region_validator(s: &str) -> Result<Validation, inquire::CustomUserError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggests_names_from_account_and_role() {
-        assert_eq!(
-            suggest_name("Dev Account", "111111111111", "AdministratorAccess"),
-            "Dev-Account-AdministratorAccess"
-        );
-        assert_eq!(
-            suggest_name("", "111111111111", "ReadOnly"),
-            "111111111111-ReadOnly"
-        );
-        assert_eq!(suggest_name("ää", "1", "R"), "1-R");
-    }
 
     #[test]
     fn names_that_would_not_read_back_are_refused() {
