@@ -114,16 +114,12 @@ impl Config {
         };
         for section in config {
             let entries = section.entries;
-            if section.name.starts_with("profile") {
-                if let Some(name) = section_name(&section.name) {
-                    out.replace_profile(name, entries);
-                }
-            } else if section.name.starts_with("sso-session") {
-                if let Some(name) = section_name(&section.name) {
+            match SectionName::of(&section.name) {
+                SectionName::Profile(name) => out.replace_profile(name, entries),
+                SectionName::SsoSession(name) => {
                     out.sso_sessions.insert(name, Settings(entries));
                 }
-            } else if section.name.starts_with("services") {
-                if let Some(name) = section_name(&section.name) {
+                SectionName::Services(name) => {
                     let by_service = entries
                         .into_iter()
                         .filter_map(|(service, value)| match value {
@@ -141,8 +137,7 @@ impl Config {
                         .collect();
                     out.services.insert(name, by_service);
                 }
-            } else if section.name == "default" {
-                out.replace_profile("default".into(), entries);
+                SectionName::Other(_) => {}
             }
         }
         // botocore merges the credentials file over the config file, key by key.
@@ -357,8 +352,42 @@ fn parse_scopes(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// What a config file section header names, as botocore reads it: a prefix and exactly two
+/// shell-words (`[profile "my name"]` is profile `my name`). `Config` loads by it and
+/// `config_edit` edits by it, so both see the same sections.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SectionName {
+    /// `[profile NAME]`; `[default]` is `Profile("default")` too.
+    Profile(String),
+    SsoSession(String),
+    Services(String),
+    Other(String),
+}
+
+impl SectionName {
+    /// The header text inside `[...]`.
+    pub fn of(header: &str) -> SectionName {
+        if header == "default" {
+            return SectionName::Profile("default".into());
+        }
+        let kind: fn(String) -> SectionName = if header.starts_with("profile") {
+            SectionName::Profile
+        } else if header.starts_with("sso-session") {
+            SectionName::SsoSession
+        } else if header.starts_with("services") {
+            SectionName::Services
+        } else {
+            return SectionName::Other(header.to_string());
+        };
+        match section_name(header) {
+            Some(name) => kind(name),
+            None => SectionName::Other(header.to_string()),
+        }
+    }
+}
+
 /// The name in `[profile NAME]`, split as botocore does (Python's `shlex.split`): exactly two words.
-pub(crate) fn section_name(header: &str) -> Option<String> {
+fn section_name(header: &str) -> Option<String> {
     // Without quotes or backslashes, shlex only splits on its white space: skip its machinery,
     // which would otherwise run for each of thousands of sections.
     if !header.contains(['"', '\'', '\\']) {
@@ -582,6 +611,38 @@ mod tests {
         );
         let names: Vec<&str> = c.profile_names().collect();
         assert_eq!(names, ["my name", "x", "t", "q r", "a\u{a0}b"]);
+    }
+
+    #[test]
+    fn classifies_headers_like_botocore() {
+        assert_eq!(
+            SectionName::of("default"),
+            SectionName::Profile("default".into())
+        );
+        assert_eq!(
+            SectionName::of("profile dev"),
+            SectionName::Profile("dev".into())
+        );
+        assert_eq!(
+            SectionName::of("profile \"my dev\""),
+            SectionName::Profile("my dev".into())
+        );
+        assert_eq!(
+            SectionName::of("sso-session corp"),
+            SectionName::SsoSession("corp".into())
+        );
+        assert_eq!(
+            SectionName::of("profile a b"),
+            SectionName::Other("profile a b".into())
+        );
+        assert_eq!(
+            SectionName::of("services local"),
+            SectionName::Services("local".into())
+        );
+        assert_eq!(
+            SectionName::of("profiles x"),
+            SectionName::Profile("x".into())
+        );
     }
 
     #[test]

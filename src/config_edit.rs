@@ -19,39 +19,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::atomic_file;
+use crate::config::SectionName;
 use crate::error::{Error, Result};
 use crate::ini::{line_spans, py_isspace, section_header};
-
-/// What a section header names, as botocore reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum SectionName {
-    /// `[profile NAME]`; `[default]` is `Profile("default")` too (see [`SectionName::of`]).
-    Profile(String),
-    SsoSession(String),
-    Other(String),
-}
-
-impl SectionName {
-    /// The header text inside `[...]`, classified as `config` does: a prefix and exactly two
-    /// shell-words (`[profile "my name"]` is profile `my name`).
-    pub fn of(header: &str) -> SectionName {
-        let two_words = || crate::config::section_name(header);
-        if header == "default" {
-            return SectionName::Profile("default".into());
-        }
-        if header.starts_with("profile")
-            && let Some(name) = two_words()
-        {
-            return SectionName::Profile(name);
-        }
-        if header.starts_with("sso-session")
-            && let Some(name) = two_words()
-        {
-            return SectionName::SsoSession(name);
-        }
-        SectionName::Other(header.to_string())
-    }
-}
 
 /// The header line to write for a profile: `[default]` for the default profile, as the AWS CLI
 /// writes it, else `[profile NAME]`.
@@ -538,27 +508,7 @@ mod tests {
     }
 
     #[test]
-    fn classifies_headers_like_botocore() {
-        assert_eq!(
-            SectionName::of("default"),
-            SectionName::Profile("default".into())
-        );
-        assert_eq!(
-            SectionName::of("profile dev"),
-            SectionName::Profile("dev".into())
-        );
-        assert_eq!(
-            SectionName::of("profile \"my dev\""),
-            SectionName::Profile("my dev".into())
-        );
-        assert_eq!(
-            SectionName::of("sso-session corp"),
-            SectionName::SsoSession("corp".into())
-        );
-        assert_eq!(
-            SectionName::of("profile a b"),
-            SectionName::Other("profile a b".into())
-        );
+    fn writes_profile_headers_as_the_aws_cli_does() {
         assert_eq!(profile_header("default"), "[default]");
         assert_eq!(profile_header("x"), "[profile x]");
     }

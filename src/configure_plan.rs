@@ -4,8 +4,8 @@
 
 use std::collections::HashSet;
 
-use crate::config::{Config, Paths, SsoSession};
-use crate::config_edit::{self, SectionName, SsoProfileText};
+use crate::config::{Config, Paths, SectionName, SsoSession};
+use crate::config_edit::{self, SsoProfileText};
 use crate::error::{Error, Result};
 use crate::naming::free_name;
 use crate::populate_plan::{begin_marker, end_marker};

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::config::ACCOUNT_NAME_KEY;
-use crate::config_edit::{self, SectionName};
+use crate::config::{ACCOUNT_NAME_KEY, SectionName};
+use crate::config_edit;
 use crate::discovery::LiveRole;
 use crate::naming::{Template, free_name};
 
