@@ -161,7 +161,7 @@ _ssoenv() {
             return 0
             ;;
         ssoenv__subcmd__init)
-            opts="-h -V --help --version bash zsh fish powershell cmd json"
+            opts="-h -V --help --version bash zsh fish powershell cmd"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -226,7 +226,66 @@ pub struct PopulateArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    pub shell: Shell,
+    #[arg(value_parser = InitShellParser)]
+    pub shell: InitShell,
+}
+
+/// The shells `init` has an integration for: those `use` prints for, json aside (an output
+/// format, not a shell).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitShell {
+    Bash,
+    Zsh,
+    Fish,
+    #[value(alias = "pwsh")]
+    Powershell,
+    Cmd,
+}
+
+/// `InitShell`'s own values, and a message of its own for `json`: `use --shell json` exists, so
+/// `init json` is a natural thing to try.
+#[derive(Debug, Clone, Copy)]
+struct InitShellParser;
+
+impl clap::builder::TypedValueParser for InitShellParser {
+    type Value = InitShell;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<InitShell, clap::Error> {
+        if value == Shell::Json.name() {
+            let values: Vec<String> = self
+                .possible_values()
+                .into_iter()
+                .flatten()
+                .map(|v| v.get_name().to_string())
+                .collect();
+            return Err(clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "invalid value 'json' for '{}': no shell integration for json\n  \
+                     [possible values: {}]\n\nFor more information, try '--help'.\n",
+                    arg.map_or_else(|| "SHELL".into(), ToString::to_string),
+                    values.join(", ")
+                ),
+            )
+            .with_cmd(cmd));
+        }
+        clap::builder::EnumValueParser::<InitShell>::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            <InitShell as clap::ValueEnum>::value_variants()
+                .iter()
+                .filter_map(clap::ValueEnum::to_possible_value),
+        ))
+    }
 }
 
 #[derive(Debug, Args)]

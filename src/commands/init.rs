@@ -15,9 +15,8 @@
 
 use super::Outcome;
 use super::completions;
-use crate::cli::{CompletionShell, InitArgs};
-use crate::error::{Error, Result};
-use crate::shell::Shell;
+use crate::cli::{CompletionShell, InitArgs, InitShell};
+use crate::error::Result;
 
 pub const BASH: &str = include_str!("../../shell/ssoenv.bash");
 pub const ZSH: &str = include_str!("../../shell/ssoenv.zsh");
@@ -26,38 +25,32 @@ pub const POWERSHELL: &str = include_str!("../../shell/ssoenv.ps1");
 pub const CMD: &str = include_str!("../../shell/awsuse.cmd");
 
 pub fn run(args: &InitArgs) -> Result<Outcome> {
-    script(args.shell).map(Outcome::Print)
+    Ok(Outcome::Print(script(args.shell)))
 }
 
 /// What `ssoenv init SHELL` prints.
-pub fn script(shell: Shell) -> Result<String> {
+pub fn script(shell: InitShell) -> String {
     let (clap, own) = match shell {
-        Shell::Bash => (Some(completions::script(CompletionShell::Bash)), BASH),
-        Shell::Zsh => (
+        InitShell::Bash => (Some(completions::script(CompletionShell::Bash)), BASH),
+        InitShell::Zsh => (
             zsh_completion(&completions::script(CompletionShell::Zsh)),
             ZSH,
         ),
-        Shell::Fish => (
+        InitShell::Fish => (
             Some(fish_completion(&completions::script(CompletionShell::Fish))),
             FISH,
         ),
-        Shell::Powershell => (
+        InitShell::Powershell => (
             powershell_completion(&completions::script(CompletionShell::Powershell)),
             POWERSHELL,
         ),
         // A batch file, saved once; cmd reads labels reliably only with CRLF line ends.
-        Shell::Cmd => return Ok(CMD.replace("\r\n", "\n").replace('\n', "\r\n")),
-        Shell::Json => {
-            return Err(
-                Error::usage("ssoenv init json", "no shell integration for json")
-                    .with_hint("pick bash, zsh, fish, powershell or cmd"),
-            );
-        }
+        InitShell::Cmd => return CMD.replace("\r\n", "\n").replace('\n', "\r\n"),
     };
-    Ok(match clap {
+    match clap {
         Some(clap) => format!("{}\n\n{own}", clap.trim_end()),
         None => own.to_string(),
-    })
+    }
 }
 
 /// clap's zsh completion, made safe to `eval` at start-up: without the `compdef` call at its end
@@ -93,18 +86,27 @@ fn powershell_completion(clap: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn printed(shell: Shell) -> String {
-        script(shell).unwrap_or_else(|e| panic!("init {shell}: {e}"))
+    use clap::{Parser, ValueEnum};
+
+    fn printed(shell: InitShell) -> String {
+        script(shell)
     }
 
     #[test]
     fn every_shell_but_json_has_an_integration() {
-        for shell in Shell::ALL {
-            match script(shell) {
-                Ok(text) => assert!(text.contains("awsuse"), "{shell}"),
+        for shell in InitShell::value_variants() {
+            assert!(printed(*shell).contains("awsuse"), "{shell:?}");
+        }
+        for shell in crate::shell::Shell::ALL {
+            let parsed = crate::cli::Cli::try_parse_from(["ssoenv", "init", shell.name()]);
+            match parsed {
+                Ok(_) => assert_ne!(shell, crate::shell::Shell::Json),
                 Err(e) => {
-                    assert_eq!(shell, Shell::Json);
-                    assert_eq!(e.why, "no shell integration for json");
+                    assert_eq!(shell, crate::shell::Shell::Json);
+                    assert!(
+                        e.to_string().contains("no shell integration for json"),
+                        "{e}"
+                    );
                     assert_eq!(e.exit_code(), 2);
                 }
             }
@@ -114,7 +116,8 @@ mod tests {
     #[test]
     fn clap_completion_is_adapted_for_every_shell() {
         // A clap_complete update that changes these shapes must be noticed here, not by users.
-        let zsh = zsh_completion(&completions::script(CompletionShell::Zsh)).expect("zsh shape");
+        let zsh =
+            zsh_completion(&completions::script(CompletionShell::Zsh)).expect("zsh shape");
         assert!(!zsh.contains("compdef _ssoenv ssoenv") && !zsh.contains("is-at-least\n"));
         assert!(zsh.contains("_ssoenv() {"));
         let ps = powershell_completion(&completions::script(CompletionShell::Powershell))
@@ -123,11 +126,16 @@ mod tests {
         assert!(!ps.contains("Register-ArgumentCompleter"));
         let fish = fish_completion(&completions::script(CompletionShell::Fish));
         assert!(!fish.contains("__fish_ssoenv") && fish.contains("function _ssoenv_needs_command"));
-        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
+        for shell in [
+            InitShell::Bash,
+            InitShell::Zsh,
+            InitShell::Fish,
+            InitShell::Powershell,
+        ] {
             let text = printed(shell);
             assert!(
                 text.contains("complete") || text.contains("compdef"),
-                "{shell}"
+                "{shell:?}"
             );
         }
     }
@@ -135,18 +143,18 @@ mod tests {
     #[test]
     fn each_integration_ends_with_its_own_file() {
         for (shell, own) in [
-            (Shell::Bash, BASH),
-            (Shell::Zsh, ZSH),
-            (Shell::Fish, FISH),
-            (Shell::Powershell, POWERSHELL),
+            (InitShell::Bash, BASH),
+            (InitShell::Zsh, ZSH),
+            (InitShell::Fish, FISH),
+            (InitShell::Powershell, POWERSHELL),
         ] {
-            assert!(printed(shell).ends_with(own), "{shell}");
+            assert!(printed(shell).ends_with(own), "{shell:?}");
         }
     }
 
     #[test]
     fn powershell_captures_checks_and_then_evaluates() {
-        let ps = printed(Shell::Powershell);
+        let ps = printed(InitShell::Powershell);
         for line in [
             "$code = & ssoenv use @arguments --shell powershell",
             "$code = & ssoenv unset --shell powershell",
@@ -197,7 +205,7 @@ mod tests {
 
     #[test]
     fn cmd_runs_ssoenv_through_for_f_without_setlocal_or_files() {
-        let cmd = printed(Shell::Cmd);
+        let cmd = printed(InitShell::Cmd);
         assert!(cmd.starts_with("@echo off\r\n"));
         assert!(!cmd.replace("\r\n", "").contains('\n'), "bare LF");
         let code: Vec<&str> = cmd
