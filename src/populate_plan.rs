@@ -1,12 +1,14 @@
 //! The block `populate` owns in the config file, one per sso-session between two marker
 //! comments, and the pure plan that rewrites it from a listing: which profiles to add, change,
-//! keep or prune, under which names.
+//! keep or prune, under which names. [`apply`] runs that plan under `config_edit`'s lock.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 
 use crate::config::{ACCOUNT_NAME_KEY, SectionName};
-use crate::config_edit;
+use crate::config_edit::{self, ConfigFile, Plan};
 use crate::discovery::LiveRole;
+use crate::error::{Error, Result};
 use crate::naming::{Template, free_name};
 
 pub fn begin_marker(session: &str) -> String {
@@ -51,6 +53,44 @@ impl Entry {
         }
         .lines()
     }
+}
+
+/// Refuses a block for `session` in the file at `path` that cannot be edited (unfinished or
+/// repeated), before anything else is done.
+pub fn check_block(path: &Path, session: &str) -> Result<()> {
+    let file = ConfigFile::read(path)?;
+    config_edit::find_block(&file.text, &begin_marker(session), &end_marker(session))
+        .map(drop)
+        .map_err(|why| block_error(path, why))
+}
+
+/// Plans the block on the file as it is now, under the edit lock (the listing may have taken
+/// minutes, and no other ssoenv replaces the file in between), and writes it unless `dry_run` or
+/// nothing changed.
+pub fn apply(
+    path: &Path,
+    session: &str,
+    live: &[LiveRole],
+    template: &Template,
+    region: Option<&str>,
+    prune: bool,
+    dry_run: bool,
+) -> Result<Plan<Edit>> {
+    config_edit::edit(path, |file| {
+        let edit = plan_edit(&file.text, session, live, template, region, prune)
+            .map_err(|why| block_error(path, why))?;
+        Ok(if dry_run || edit.text == file.text {
+            Plan::Keep(edit)
+        } else {
+            Plan::Write(edit.text.clone(), edit)
+        })
+    })
+}
+
+fn block_error(path: &Path, why: String) -> Error {
+    Error::new(path.display().to_string(), why).with_hint(
+        "fix or remove the ssoenv populate block by hand, then run ssoenv populate again",
+    )
 }
 
 /// What `populate` would do to the file.

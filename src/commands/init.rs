@@ -116,8 +116,7 @@ mod tests {
     #[test]
     fn clap_completion_is_adapted_for_every_shell() {
         // A clap_complete update that changes these shapes must be noticed here, not by users.
-        let zsh =
-            zsh_completion(&completions::script(CompletionShell::Zsh)).expect("zsh shape");
+        let zsh = zsh_completion(&completions::script(CompletionShell::Zsh)).expect("zsh shape");
         assert!(!zsh.contains("compdef _ssoenv ssoenv") && !zsh.contains("is-at-least\n"));
         assert!(zsh.contains("_ssoenv() {"));
         let ps = powershell_completion(&completions::script(CompletionShell::Powershell))

@@ -7,11 +7,10 @@ use crate::auth::Engine;
 use crate::cache::CacheDirs;
 use crate::cli::PopulateArgs;
 use crate::config::{Config, Paths};
-use crate::config_edit::{self, ConfigFile, Plan};
 use crate::discovery;
 use crate::error::{Error, Result};
 use crate::naming::Template;
-use crate::populate_plan::{begin_marker, end_marker, plan_edit};
+use crate::populate_plan;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::ui::Ui;
 
@@ -29,14 +28,7 @@ pub fn run(args: &PopulateArgs, ui: &dyn Ui) -> Result<Outcome> {
     let session = config.sso_session(&name)?;
     let endpoints = endpoint::resolve(&session.region, &ConfiguredEndpoints::default())?;
     // A block that cannot be edited is reported before the listing, not after it.
-    let block_error = |why: String| {
-        Error::new(paths.config.display().to_string(), why).with_hint(
-            "fix or remove the ssoenv populate block by hand, then run ssoenv populate again",
-        )
-    };
-    let before = ConfigFile::read(&paths.config)?;
-    config_edit::find_block(&before.text, &begin_marker(&name), &end_marker(&name))
-        .map_err(block_error)?;
+    populate_plan::check_block(&paths.config, &name)?;
     let engine = Engine::new(CacheDirs::from_env()?, ui);
     let found = discovery::every_role(
         &engine,
@@ -59,24 +51,15 @@ pub fn run(args: &PopulateArgs, ui: &dyn Ui) -> Result<Outcome> {
         ));
     }
 
-    // The file is read after the network, under the edit lock: the edit applies to what is there
-    // now, and no other ssoenv replaces it in between.
-    let planned = config_edit::edit(&paths.config, |file| {
-        let edit = plan_edit(
-            &file.text,
-            &name,
-            &found.roles,
-            &template,
-            args.region.as_deref(),
-            args.prune,
-        )
-        .map_err(block_error)?;
-        Ok(if args.dry_run || edit.text == file.text {
-            Plan::Keep(edit)
-        } else {
-            Plan::Write(edit.text.clone(), edit)
-        })
-    })?;
+    let planned = populate_plan::apply(
+        &paths.config,
+        &name,
+        &found.roles,
+        &template,
+        args.region.as_deref(),
+        args.prune,
+        args.dry_run,
+    )?;
     let edit = planned.value();
     for note in &edit.notes {
         ui.say(note);
