@@ -7,19 +7,19 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::io::IsTerminal;
 
 use inquire::validator::Validation;
 use inquire::{InquireError, Select, Text};
 
 use super::populate::{self, Pace};
 use super::{Outcome, policy};
-use crate::auth::Engine;
 use crate::cache::CacheDirs;
 use crate::cli::ConfigureArgs;
 use crate::config::{Config, Paths, SsoSession};
 use crate::config_edit::{self, ConfigFile, Plan, SectionName};
+use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal::{self, Account};
 use crate::ui::{Shown, Ui, printable};
@@ -27,9 +27,9 @@ use crate::ui::{Shown, Ui, printable};
 const SCOPES: &str = "sso:account:access";
 const OUTPUTS: [&str; 5] = ["json", "text", "table", "yaml", "yaml-stream"];
 
-pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
+pub fn run(args: &ConfigureArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let ask = Ask {
-        terminal: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        terminal: settings.terminals.can_ask(),
     };
     let paths = Paths::from_env()?;
     let config = Config::load(paths.clone())?;
@@ -47,7 +47,7 @@ pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
     let endpoints = endpoint::resolve(&session.region, &ConfiguredEndpoints::default())?;
     let session_name = session.name.clone().unwrap_or_default();
 
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    let engine = Context::new(CacheDirs::from_env()?, ui, settings);
     let pace = Pace::new(10);
     let (token, accounts) = populate::accounts_signed_in(
         &engine,

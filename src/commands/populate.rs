@@ -12,15 +12,17 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{Outcome, policy};
-use crate::auth::{self, Engine, Policy};
+use crate::auth;
 use crate::cache::{CacheDirs, TokenFile};
 use crate::cli::PopulateArgs;
 use crate::config::{Config, Paths, SsoSession};
 use crate::config_edit::{self, ConfigFile, Plan, SectionName};
-use crate::error::{Error, ErrorKind, Result};
+use crate::context::{Context, Policy};
+use crate::error::{Error, Result};
+use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal::{self, Account};
-use crate::sso::{ApiError, Endpoints, Http};
+use crate::sso::{ApiError, Call, Endpoints, Http};
 use crate::ui::Ui;
 
 /// Threads calling ListAccountRoles at once.
@@ -49,7 +51,7 @@ pub fn end_marker(session: &str) -> String {
     format!("# END ssoenv populate sso-session={session}")
 }
 
-pub fn run(args: &PopulateArgs, ui: &dyn Ui) -> Result<Outcome> {
+pub fn run(args: &PopulateArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let template = Template::parse(&args.template)?;
     if let Some(region) = &args.region {
         check_region("--region", region)?;
@@ -71,7 +73,7 @@ pub fn run(args: &PopulateArgs, ui: &dyn Ui) -> Result<Outcome> {
     let before = ConfigFile::read(&paths.config)?;
     config_edit::find_block(&before.text, &begin_marker(&name), &end_marker(&name))
         .map_err(block_error)?;
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    let engine = Context::new(CacheDirs::from_env()?, ui, settings);
     let pace = Pace::new(args.max_rate);
 
     let started = Instant::now();
@@ -229,7 +231,7 @@ pub(super) fn check_region(flag: &str, region: &str) -> Result<()> {
 /// A token for `session` (logging in when needed) and every account it reaches. A token the
 /// portal refuses (401) means one new login, as for role credentials.
 pub(super) fn accounts_signed_in(
-    engine: &Engine,
+    engine: &Context,
     session: &SsoSession,
     endpoints: &Endpoints,
     policy: &Policy,
@@ -250,21 +252,7 @@ pub(super) fn accounts_signed_in(
 }
 
 pub(super) fn api_error(session: &SsoSession, call: &str, err: ApiError) -> Error {
-    let hint = match &err {
-        ApiError::Service { status: 401, .. } => auth::login_hint(session),
-        ApiError::Service { status: 429, .. } => {
-            "the service kept throttling; try again later, or with a lower --max-rate".into()
-        }
-        ApiError::Service { status: 403, .. } | ApiError::Service { status: 404, .. } => {
-            "your assignments may have changed during the listing; run the command again".into()
-        }
-        err => err
-            .network_hint(&session.region)
-            .unwrap_or_else(|| "the service failed; try again shortly".into()),
-    };
-    Error::new(call.to_string(), err.to_string())
-        .with_hint(hint)
-        .with_kind(ErrorKind::Failure)
+    Call::listing(call, &session.region, auth::login_hint(session)).error(err)
 }
 
 /// The request-rate ceiling shared by every thread, and the pause after throttling.

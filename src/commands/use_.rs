@@ -1,37 +1,34 @@
-use std::io::IsTerminal;
-
 use super::profile::SsoProfile;
 use super::{Outcome, policy, shell_for};
-use crate::auth::{Engine, Policy};
 use crate::cache::CacheDirs;
 use crate::cli::UseArgs;
-use crate::config::selected_profile;
+use crate::context::{Context, Policy};
 use crate::credentials;
-use crate::env::{Activation, Current, activate};
+use crate::env::{Activation, activate};
 use crate::error::Result;
+use crate::settings::Settings;
 use crate::shell::EnvChanges;
 use crate::ui::Ui;
 
-pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
-    let shell = shell_for(args.shell);
-    let current = Current::from_process();
+pub fn run(args: &UseArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
+    let shell = shell_for(args.shell, settings);
     let name = match args.profile.as_deref() {
         // No name and a person at the terminal: a picker on stderr (Ctrl-C exits 130).
-        None if crate::picker::available() => match crate::picker::pick_profile(ui)? {
+        None if settings.terminals.can_ask() => match crate::picker::pick_profile(ui, settings)? {
             Some(name) => name,
             None => return Ok(Outcome::Exit(130)),
         },
-        arg => selected_profile(arg),
+        arg => settings.profile.selected(arg),
     };
     let (changes, expires_at) = changes_for(
         &name,
-        &current,
         ui,
+        settings,
         &policy(&args.login, false),
         args.force_refresh,
     )?;
     let text = crate::shell::render(shell, &changes)?;
-    if std::io::stdout().is_terminal() {
+    if settings.terminals.stdout {
         // Printed here, the secrets would only land in the scrollback; nothing would be set.
         let word = crate::shell::word(&name);
         // One message a line: a line break inside a message is shown escaped, never sent.
@@ -54,20 +51,20 @@ pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
     Ok(Outcome::Print(text))
 }
 
-/// The variables that make `name` the active profile in an environment that holds `current`,
-/// and when its credentials expire (epoch seconds). Shared by `use` (rendered for a shell) and
-/// `exec` (applied to a child).
+/// The variables that make `name` the active profile in the environment `settings` was read
+/// from, and when its credentials expire (epoch seconds). Shared by `use` (rendered for a shell)
+/// and `exec` (applied to a child).
 pub fn changes_for(
     name: &str,
-    current: &Current,
     ui: &dyn Ui,
+    settings: &Settings,
     policy: &Policy,
     force_refresh: bool,
 ) -> Result<(EnvChanges, i64)> {
     let target = SsoProfile::load(name)?;
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    let ctx = Context::new(CacheDirs::from_env()?, ui, settings);
     let c = credentials::role_credentials(
-        &engine,
+        &ctx,
         &target.sso,
         || target.endpoints(),
         policy,
@@ -84,5 +81,5 @@ pub fn changes_for(
         session_token: &c.session_token,
         expires_at: c.expiration,
     };
-    Ok((activate(&activation, current), c.expiration))
+    Ok((activate(&activation, &settings.current), c.expiration))
 }
