@@ -1,28 +1,29 @@
 //! The whole chain for one profile: profile → token → role credentials → environment changes.
 //! `use` renders the changes for a shell; `exec` applies them to a child.
 
-use crate::auth::{Engine, Policy};
 use crate::cache::CacheDirs;
+use crate::context::{Context, Policy};
 use crate::credentials;
-use crate::env::{Activation, Current, activate};
+use crate::env::{Activation, activate};
 use crate::error::Result;
+use crate::settings::Settings;
 use crate::shell::EnvChanges;
 use crate::sso_profile::SsoProfile;
 use crate::ui::Ui;
 
-/// The variables that make `name` the active profile in an environment that holds `current`,
-/// and when its credentials expire (epoch seconds).
+/// The variables that make `name` the active profile in the environment `settings` was read
+/// from, and when its credentials expire (epoch seconds).
 pub fn changes_for(
     name: &str,
-    current: &Current,
     ui: &dyn Ui,
+    settings: &Settings,
     policy: &Policy,
     force_refresh: bool,
 ) -> Result<(EnvChanges, i64)> {
     let target = SsoProfile::load(name)?;
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    let ctx = Context::new(CacheDirs::from_env()?, ui, settings);
     let c = credentials::role_credentials(
-        &engine,
+        &ctx,
         &target.sso,
         || target.endpoints(),
         policy,
@@ -39,5 +40,5 @@ pub fn changes_for(
         session_token: &c.session_token,
         expires_at: c.expiration,
     };
-    Ok((activate(&activation, current), c.expiration))
+    Ok((activate(&activation, &settings.current), c.expiration))
 }

@@ -4,144 +4,167 @@
 //! that need one at once share a single browser or device flow and a single refresh-token
 //! rotation; those that waited re-read the cache and reuse what the first one wrote.
 
-use std::cell::OnceCell;
 use std::time::Duration;
 
-use crate::cache::{self, Busy, CacheDirs, Holder, Locked, LoginLock, TokenFile};
+use crate::cache::{self, Read, TokenFile};
 use crate::config::SsoSession;
+use crate::context::{Context, Policy};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sso::oidc::{self, Grant, Registration};
-use crate::sso::{ApiError, Endpoints, Http};
-use crate::time;
-use crate::ui::Ui;
+use crate::lock::{Busy, FileLock, Holder, Locked};
+use crate::sso::oidc::{self, Grant};
+use crate::sso::{ApiError, Endpoints};
 
 /// botocore's `SSOTokenProvider._REFRESH_WINDOW`.
 pub const REFRESH_WINDOW: i64 = 15 * 60;
 /// A token with less than this left is treated as expired: a request could outlive it.
 const MIN_LEFT: i64 = 60;
 
-/// Everything the engine needs from its surroundings. The HTTP agent is built on first use, so a
-/// command answered from the caches never builds one.
-pub struct Engine<'a> {
-    pub dirs: CacheDirs,
-    pub ui: &'a dyn Ui,
-    http: OnceCell<Http>,
-}
-
-impl<'a> Engine<'a> {
-    pub fn new(dirs: CacheDirs, ui: &'a dyn Ui) -> Engine<'a> {
-        Engine {
-            dirs,
-            ui,
-            http: OnceCell::new(),
-        }
-    }
-
-    pub fn http(&self) -> &Http {
-        self.http.get_or_init(Http::new)
-    }
-}
-
-/// What kind of login may start when one is needed.
-#[derive(Debug, Clone, Default)]
-pub struct Policy {
-    pub no_browser: bool,
-    pub use_device_code: bool,
-    /// False when nobody could see a login (credential-process in the background).
-    pub no_login: bool,
-}
-
-enum Need {
-    Nothing(TokenFile),
+/// What to do with the token the cache holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// It has time enough: use it.
+    Reuse(TokenFile),
+    /// Refresh it (botocore's rule; see `TokenFile::refreshable`); if that fails, it may still
+    /// serve while it has more than a minute left (`still_usable`).
     Refresh(TokenFile),
-    Login,
+    /// Nothing cached can serve: sign in.
+    SignIn,
 }
 
-fn load(engine: &Engine, path: &std::path::Path) -> Option<TokenFile> {
-    cache::load(path, engine.ui)
+/// The decision on a token read from the cache, and a warning for the person when the file
+/// could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assessment {
+    pub decision: Decision,
+    pub warning: Option<String>,
 }
 
-fn assess(token: Option<TokenFile>, session: &SsoSession, rejected: Option<&str>) -> Need {
-    let Some(token) = token else {
-        return Need::Login;
+/// Reuse, refresh or sign in: the token read for `session`, at `now` (epoch seconds), given the
+/// token the portal just refused (`rejected`, never reused). A token is reused with 15 minutes
+/// left, or with more than a minute when it cannot be refreshed (legacy profiles, no refresh
+/// token, an expired registration); refreshed under 15 minutes when it can be (even expired);
+/// else a sign-in. An unreadable expiry or file means a sign-in.
+pub fn assess(
+    read: Read<TokenFile>,
+    session: &SsoSession,
+    now: i64,
+    rejected: Option<&str>,
+) -> Assessment {
+    let token = match read {
+        Read::Found(token) => token,
+        Read::Missing => return decided(Decision::SignIn),
+        Read::Corrupt(why) => {
+            return Assessment {
+                decision: Decision::SignIn,
+                warning: Some(why),
+            };
+        }
     };
     if rejected == Some(token.access_token.as_str()) {
-        return Need::Login;
+        return decided(Decision::SignIn);
     }
-    let now = time::now();
     let Some(left) = token.expires().map(|t| t - now) else {
-        return Need::Login;
+        return decided(Decision::SignIn);
     };
     let refreshable = token.refreshable(session, now);
-    if left >= REFRESH_WINDOW || (left > MIN_LEFT && !refreshable) {
-        Need::Nothing(token)
-    } else if refreshable {
-        Need::Refresh(token)
-    } else {
-        Need::Login
+    decided(
+        if left >= REFRESH_WINDOW || (left > MIN_LEFT && !refreshable) {
+            Decision::Reuse(token)
+        } else if refreshable {
+            Decision::Refresh(token)
+        } else {
+            Decision::SignIn
+        },
+    )
+}
+
+fn decided(decision: Decision) -> Assessment {
+    Assessment {
+        decision,
+        warning: None,
     }
+}
+
+/// Whether `token` may still serve at `now` though it should be refreshed.
+pub fn still_usable(token: &TokenFile, now: i64) -> bool {
+    token.expires().is_some_and(|t| t - now > MIN_LEFT)
+}
+
+fn load(
+    ctx: &Context,
+    path: &std::path::Path,
+    session: &SsoSession,
+    rejected: Option<&str>,
+) -> Decision {
+    let assessment = assess(
+        cache::read_private(path, ctx.ui),
+        session,
+        ctx.now(),
+        rejected,
+    );
+    if let Some(warning) = &assessment.warning {
+        ctx.ui.warn(warning);
+    }
+    assessment.decision
 }
 
 /// The token to call the portal with. `rejected` is a token the portal just refused (401): it is
 /// never returned again. `force_login` skips the cache and refresh (`ssoenv login`).
 pub fn token(
-    engine: &Engine,
+    ctx: &Context,
     session: &SsoSession,
     endpoints: &Endpoints,
     policy: &Policy,
     rejected: Option<&str>,
     force_login: bool,
 ) -> Result<TokenFile> {
-    let path = engine.dirs.token_path(session);
-    if !force_login && let Need::Nothing(token) = assess(load(engine, &path), session, rejected) {
+    let path = ctx.dirs.token_path(session);
+    let decide = || load(ctx, &path, session, rejected);
+    if !force_login && let Decision::Reuse(token) = decide() {
         return Ok(token);
     }
     let key = cache::token_key(session);
-    let (_lock, waited) = match cache::try_lock(&engine.dirs, &key) {
+    let (_lock, waited) = match cache::try_lock(&ctx.dirs, &key) {
         Ok(Locked::Acquired(lock)) => (Some(lock), false),
         // A cache folder that cannot be written must not stop a sign-in: the person still gets
         // credentials, only without protection against a second login started at the same time.
         Err(err) => {
-            engine
-                .ui
+            ctx.ui
                 .warn(&format!("signing in without the login lock: {err}"));
             (None, false)
         }
         // Nobody could see a sign-in here, so there is nothing worth waiting for: a token that
         // still works serves while the other process refreshes it; else fail at once.
         Ok(Locked::Busy(busy)) if policy.no_login && !force_login => {
-            return match assess(load(engine, &path), session, rejected) {
-                Need::Nothing(token) => Ok(token),
-                Need::Refresh(old) if old.expires().is_some_and(|t| t - time::now() > MIN_LEFT) => {
-                    Ok(old)
-                }
+            return match decide() {
+                Decision::Reuse(token) => Ok(token),
+                Decision::Refresh(old) if still_usable(&old, ctx.now()) => Ok(old),
                 _ => Err(busy_error(&session.start_url, &busy.holder(), None)),
             };
         }
-        Ok(Locked::Busy(busy)) => (Some(wait_for(engine, &session.start_url, busy)?), true),
+        Ok(Locked::Busy(busy)) => (Some(wait_for(ctx, &session.start_url, busy)?), true),
     };
     // Another process finished while we waited: its token is the one to use, even for `login`.
-    if waited && let Need::Nothing(token) = assess(load(engine, &path), session, rejected) {
+    if waited && let Decision::Reuse(token) = decide() {
         return Ok(token);
     }
     if !force_login {
-        match assess(load(engine, &path), session, rejected) {
-            Need::Nothing(token) => return Ok(token),
-            Need::Refresh(old) => match refresh(engine, session, endpoints, &old) {
+        match decide() {
+            Decision::Reuse(token) => return Ok(token),
+            Decision::Refresh(old) => match refresh(ctx, session, endpoints, &old) {
                 Ok(new) => {
-                    save(engine, &path, &new);
+                    save(ctx, &path, &new);
                     return Ok(new);
                 }
                 Err(why) => {
-                    engine
-                        .ui
+                    ctx.ui
                         .warn(&format!("could not refresh the SSO token: {why}"));
-                    if old.expires().is_some_and(|t| t - time::now() > MIN_LEFT) {
+                    if still_usable(&old, ctx.now()) {
                         return Ok(old);
                     }
                 }
             },
-            Need::Login => {}
+            Decision::SignIn => {}
         }
     }
     if policy.no_login {
@@ -152,22 +175,22 @@ pub fn token(
         .with_hint(login_hint(session))
         .with_kind(ErrorKind::LoginNeeded));
     }
-    let token = crate::login::login(engine, session, endpoints, policy)?;
-    save(engine, &path, &token);
+    let token = crate::login::login(ctx, session, endpoints, policy)?;
+    save(ctx, &path, &token);
     Ok(token)
 }
 
 /// `call` with a usable token for `session`. A 401 means the token was revoked or expired early:
 /// sign in again once, and call once more. Any other failure becomes an error by `failed`.
 pub fn with_token<T>(
-    engine: &Engine,
+    ctx: &Context,
     session: &SsoSession,
     endpoints: &Endpoints,
     policy: &Policy,
     mut call: impl FnMut(&TokenFile) -> Result<T, ApiError>,
     failed: impl Fn(ApiError) -> Error,
 ) -> Result<(TokenFile, T)> {
-    let mut token = token(engine, session, endpoints, policy, None, false)?;
+    let mut token = token(ctx, session, endpoints, policy, None, false)?;
     let mut retried = false;
     loop {
         match call(&token) {
@@ -175,7 +198,7 @@ pub fn with_token<T>(
             Err(ApiError::Service { status: 401, .. }) if !retried => {
                 retried = true;
                 let rejected = token.access_token.clone();
-                token = self::token(engine, session, endpoints, policy, Some(&rejected), false)?;
+                token = self::token(ctx, session, endpoints, policy, Some(&rejected), false)?;
             }
             Err(err) => return Err(failed(err)),
         }
@@ -185,40 +208,23 @@ pub fn with_token<T>(
 /// The lock of the token cache key `key` (see `cache::try_lock`), waiting for another holder as
 /// `token` does; `what` names the session in messages. None when the lock file cannot be made:
 /// the caller goes on without it, as a sign-in does.
-pub fn lock(engine: &Engine, key: &str, what: &str) -> Result<Option<LoginLock>> {
-    match cache::try_lock(&engine.dirs, key) {
+pub fn lock(ctx: &Context, key: &str, what: &str) -> Result<Option<FileLock>> {
+    match cache::try_lock(&ctx.dirs, key) {
         Ok(Locked::Acquired(lock)) => Ok(Some(lock)),
-        Ok(Locked::Busy(busy)) => wait_for(engine, what, busy).map(Some),
+        Ok(Locked::Busy(busy)) => wait_for(ctx, what, busy).map(Some),
         Err(err) => {
-            engine
-                .ui
+            ctx.ui
                 .warn(&format!("going on without the login lock: {err}"));
             Ok(None)
         }
     }
 }
 
-/// How long to wait for another process's sign-in or refresh: `SSOENV_LOCK_TIMEOUT` (seconds),
-/// else the sign-in timeout plus a minute, so that a waiter outlasts any sign-in that can still
-/// succeed and no longer.
-pub fn lock_wait() -> Duration {
-    let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string());
-    if let Some(secs) = var("SSOENV_LOCK_TIMEOUT")
-        .and_then(|v| v.parse::<f64>().ok())
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-    {
-        return secs;
-    }
-    let login = var("SSOENV_LOGIN_TIMEOUT")
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(600);
-    Duration::from_secs(login.saturating_add(60))
-}
-
-fn wait_for(engine: &Engine, what: &str, busy: Busy) -> Result<LoginLock> {
-    let bound = lock_wait();
+/// Waits for another process's sign-in or refresh, at most `Settings::lock_timeout`.
+fn wait_for(ctx: &Context, what: &str, busy: Busy) -> Result<FileLock> {
+    let bound = ctx.settings.lock_timeout;
     let holder = busy.holder();
-    engine.ui.say(&format!(
+    ctx.ui.say(&format!(
         "waiting for {holder} to finish signing in to {what} (at most {} s)",
         bound.as_secs()
     ));
@@ -255,46 +261,32 @@ fn busy_error(what: &str, holder: &Holder, waited: Option<Duration>) -> Error {
     }
 }
 
-fn save(engine: &Engine, path: &std::path::Path, token: &TokenFile) {
+fn save(ctx: &Context, path: &std::path::Path, token: &TokenFile) {
     // The token still works for this run; only the next run would have to sign in again.
     if let Err(err) = cache::write(path, token) {
-        engine
-            .ui
+        ctx.ui
             .warn(&format!("could not cache the SSO token: {err}"));
     }
 }
 
 /// botocore `SSOTokenProvider._attempt_create_token`: same fields, rotated refresh token kept.
 fn refresh(
-    engine: &Engine,
+    ctx: &Context,
     session: &SsoSession,
     endpoints: &Endpoints,
     old: &TokenFile,
 ) -> Result<TokenFile, ApiError> {
-    let client = Registration {
-        client_id: old.client_id.clone().unwrap_or_default(),
-        client_secret: old.client_secret.clone().unwrap_or_default(),
-        expires_at: 0,
-        scopes: None,
-        grant_types: None,
-    };
     let refresh_token = old.refresh_token.as_deref().unwrap_or_default();
     let response = oidc::create_token(
-        engine.http(),
+        ctx.http(),
         &endpoints.oidc,
-        &client,
+        &old.registration(),
         Grant::RefreshToken(refresh_token),
     )?;
-    Ok(TokenFile {
-        start_url: session.start_url.clone(),
-        region: session.region.clone(),
-        access_token: response.access_token,
-        expires_at: time::format_rfc3339(time::from_now(response.expires_in)),
-        client_id: old.client_id.clone(),
-        client_secret: old.client_secret.clone(),
-        registration_expires_at: old.registration_expires_at.clone(),
-        refresh_token: response.refresh_token.or_else(|| old.refresh_token.clone()),
-    })
+    let mut new = TokenFile::issued(session, response, old.client(), ctx.now());
+    // The service rotates the refresh token or leaves it be; one left be is still the one to use.
+    new.refresh_token = new.refresh_token.or_else(|| old.refresh_token.clone());
+    Ok(new)
 }
 
 pub fn describe(session: &SsoSession) -> String {
@@ -311,5 +303,263 @@ pub fn login_hint(session: &SsoSession) -> String {
             crate::shell::word(name)
         ),
         None => "run `ssoenv login PROFILE` in a terminal".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_900_000_000;
+    const MIN: i64 = 60;
+
+    fn session(named: bool) -> SsoSession {
+        SsoSession {
+            name: named.then(|| "corp".to_string()),
+            start_url: "https://d-1234567890.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            registration_scopes: None,
+        }
+    }
+
+    /// A token with `left` seconds to go, refreshable by botocore's rule unless changed.
+    fn token(left: i64) -> TokenFile {
+        TokenFile {
+            start_url: "https://d-1234567890.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            access_token: "access".into(),
+            expires_at: crate::time::format_rfc3339(NOW + left),
+            client_id: Some("client".into()),
+            client_secret: Some("secret".into()),
+            registration_expires_at: Some(crate::time::format_rfc3339(NOW + 90 * 24 * 3600)),
+            refresh_token: Some("refresh".into()),
+        }
+    }
+
+    type Case = (
+        &'static str,
+        bool,
+        Read<TokenFile>,
+        Option<&'static str>,
+        Want,
+    );
+
+    #[derive(Debug, PartialEq)]
+    enum Want {
+        Reuse,
+        Refresh,
+        SignIn,
+    }
+
+    #[test]
+    fn reuse_refresh_or_sign_in_in_every_case() {
+        let expired_registration = TokenFile {
+            registration_expires_at: Some(crate::time::format_rfc3339(NOW - 1)),
+            ..token(10 * MIN)
+        };
+        let no_refresh_token = TokenFile {
+            refresh_token: None,
+            ..token(10 * MIN)
+        };
+        // (case, sso-session rather than legacy, what was read, token just rejected, decision)
+        let cases: Vec<Case> = vec![
+            // sso-session tokens: refreshed under 15 minutes, even once expired.
+            (
+                "sso, 20 min",
+                true,
+                Read::Found(token(20 * MIN)),
+                None,
+                Want::Reuse,
+            ),
+            (
+                "sso, exactly 15 min",
+                true,
+                Read::Found(token(15 * MIN)),
+                None,
+                Want::Reuse,
+            ),
+            (
+                "sso, 14 min",
+                true,
+                Read::Found(token(14 * MIN)),
+                None,
+                Want::Refresh,
+            ),
+            (
+                "sso, 1 min",
+                true,
+                Read::Found(token(MIN)),
+                None,
+                Want::Refresh,
+            ),
+            (
+                "sso, 30 s",
+                true,
+                Read::Found(token(30)),
+                None,
+                Want::Refresh,
+            ),
+            ("sso, 0", true, Read::Found(token(0)), None, Want::Refresh),
+            (
+                "sso, expired",
+                true,
+                Read::Found(token(-3600)),
+                None,
+                Want::Refresh,
+            ),
+            // Not refreshable: used while more than a minute is left, then a sign-in.
+            (
+                "registration expired, 10 min",
+                true,
+                Read::Found(expired_registration.clone()),
+                None,
+                Want::Reuse,
+            ),
+            (
+                "registration expired, 30 s",
+                true,
+                Read::Found(TokenFile {
+                    expires_at: crate::time::format_rfc3339(NOW + 30),
+                    ..expired_registration
+                }),
+                None,
+                Want::SignIn,
+            ),
+            (
+                "no refresh token, 10 min",
+                true,
+                Read::Found(no_refresh_token.clone()),
+                None,
+                Want::Reuse,
+            ),
+            (
+                "no refresh token, 0",
+                true,
+                Read::Found(TokenFile {
+                    expires_at: crate::time::format_rfc3339(NOW),
+                    ..no_refresh_token
+                }),
+                None,
+                Want::SignIn,
+            ),
+            // Legacy tokens never refresh.
+            (
+                "legacy, 20 min",
+                false,
+                Read::Found(token(20 * MIN)),
+                None,
+                Want::Reuse,
+            ),
+            (
+                "legacy, 10 min",
+                false,
+                Read::Found(token(10 * MIN)),
+                None,
+                Want::Reuse,
+            ),
+            (
+                "legacy, 61 s",
+                false,
+                Read::Found(token(MIN + 1)),
+                None,
+                Want::Reuse,
+            ),
+            (
+                "legacy, 1 min",
+                false,
+                Read::Found(token(MIN)),
+                None,
+                Want::SignIn,
+            ),
+            (
+                "legacy, 0",
+                false,
+                Read::Found(token(0)),
+                None,
+                Want::SignIn,
+            ),
+            // The portal just refused it: never again, whatever time it has.
+            (
+                "rejected, 8 h",
+                true,
+                Read::Found(token(480 * MIN)),
+                Some("access"),
+                Want::SignIn,
+            ),
+            (
+                "rejected, legacy",
+                false,
+                Read::Found(token(480 * MIN)),
+                Some("access"),
+                Want::SignIn,
+            ),
+            (
+                "another was rejected",
+                true,
+                Read::Found(token(480 * MIN)),
+                Some("old"),
+                Want::Reuse,
+            ),
+            (
+                "unreadable expiry",
+                true,
+                Read::Found(TokenFile {
+                    expires_at: "next tuesday".into(),
+                    ..token(0)
+                }),
+                None,
+                Want::SignIn,
+            ),
+            ("missing file", true, Read::Missing, None, Want::SignIn),
+            (
+                "corrupt file",
+                true,
+                Read::Corrupt("bad".into()),
+                None,
+                Want::SignIn,
+            ),
+        ];
+        for (case, named, read, rejected, want) in cases {
+            let corrupt = matches!(read, Read::Corrupt(_));
+            let found = match &read {
+                Read::Found(t) => Some(t.clone()),
+                _ => None,
+            };
+            let got = assess(read, &session(named), NOW, rejected);
+            let (kind, kept) = match got.decision {
+                Decision::Reuse(t) => (Want::Reuse, Some(t)),
+                Decision::Refresh(t) => (Want::Refresh, Some(t)),
+                Decision::SignIn => (Want::SignIn, None),
+            };
+            assert_eq!(kind, want, "{case}");
+            if kept.is_some() {
+                assert_eq!(kept, found, "{case}: the token read is the one decided on");
+            }
+            // Only a file that cannot be read is worth a warning.
+            assert_eq!(got.warning.is_some(), corrupt, "{case}");
+        }
+    }
+
+    #[test]
+    fn a_token_due_for_refresh_serves_while_more_than_a_minute_is_left() {
+        assert!(still_usable(&token(MIN + 1), NOW));
+        assert!(!still_usable(&token(MIN), NOW));
+        let unreadable = TokenFile {
+            expires_at: String::new(),
+            ..token(0)
+        };
+        assert!(!still_usable(&unreadable, NOW));
+    }
+
+    #[test]
+    fn a_corrupt_file_is_warned_about_in_its_own_words() {
+        let got = assess(
+            Read::Corrupt("t.json: not a cache file".into()),
+            &session(true),
+            NOW,
+            None,
+        );
+        assert_eq!(got.decision, Decision::SignIn);
+        assert_eq!(got.warning.as_deref(), Some("t.json: not a cache file"));
     }
 }

@@ -29,10 +29,6 @@ pub fn detect(var: &dyn Fn(&str) -> Option<String>) -> Option<Browser> {
     Some(Browser::System)
 }
 
-pub fn from_env() -> Option<Browser> {
-    detect(&|name| std::env::var(name).ok())
-}
-
 /// Whether `url` may be handed to a browser: an `https://` URL with a host (plain `http://` only
 /// to a loopback host, which tests and local listeners use). The sign-in URL comes from a server,
 /// and a browser given `--switch` may run a command, `file:` may show local files and

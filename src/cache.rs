@@ -4,10 +4,9 @@
 //! Writes are atomic (a temporary file in the same folder, renamed over the old one) and private
 //! (files 0600, folders 0700). A cache file that cannot be read counts as absent.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read as _, Seek, SeekFrom, Write as _};
+use std::fs::{self, File};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
@@ -15,7 +14,9 @@ use sha1::{Digest, Sha1};
 use crate::atomic_file;
 use crate::config::{Sso, SsoSession};
 use crate::error::{Error, Result, describe_io};
+use crate::lock::{self, Locked, Stamp};
 use crate::pyjson::{self, Separators};
+use crate::sso::oidc::{Registration, TokenResponse};
 use crate::time;
 use crate::ui::Ui;
 
@@ -126,6 +127,65 @@ impl TokenFile {
                 .and_then(time::parse)
                 .is_some_and(|t| t > now)
     }
+
+    /// The file for a token the service just issued for `session` at `now`, under the client
+    /// `client`. The only way ssoenv makes one: a login and a refresh write the same fields.
+    pub fn issued(
+        session: &SsoSession,
+        token: TokenResponse,
+        client: TokenClient,
+        now: i64,
+    ) -> TokenFile {
+        TokenFile {
+            start_url: session.start_url.clone(),
+            region: session.region.clone(),
+            access_token: token.access_token,
+            expires_at: time::format_rfc3339(now.saturating_add(token.expires_in)),
+            client_id: client.client_id,
+            client_secret: client.client_secret,
+            registration_expires_at: client.registration_expires_at,
+            refresh_token: token.refresh_token,
+        }
+    }
+
+    /// The client the token was issued to, as this file records it (a refresh keeps it).
+    pub fn client(&self) -> TokenClient {
+        TokenClient {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            registration_expires_at: self.registration_expires_at.clone(),
+        }
+    }
+
+    /// The registration to refresh the token with (only its id and secret are sent).
+    pub fn registration(&self) -> Registration {
+        Registration {
+            client_id: self.client_id.clone().unwrap_or_default(),
+            client_secret: self.client_secret.clone().unwrap_or_default(),
+            expires_at: 0,
+            scopes: None,
+            grant_types: None,
+        }
+    }
+}
+
+/// The client registration fields of a token file, as written there (a refresh copies the
+/// registration's expiry as it was written, never re-formatted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenClient {
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub registration_expires_at: Option<String>,
+}
+
+impl From<&Registration> for TokenClient {
+    fn from(r: &Registration) -> TokenClient {
+        TokenClient {
+            client_id: Some(r.client_id.clone()),
+            client_secret: Some(r.client_secret.clone()),
+            registration_expires_at: Some(time::format_rfc3339(r.expires_at)),
+        }
+    }
 }
 
 /// A client registration file.
@@ -139,6 +199,31 @@ pub struct RegistrationFile {
     pub scopes: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_types: Option<Vec<String>>,
+}
+
+impl From<RegistrationFile> for Registration {
+    /// An expiry that cannot be read is the epoch: long past.
+    fn from(file: RegistrationFile) -> Registration {
+        Registration {
+            client_id: file.client_id,
+            client_secret: file.client_secret,
+            expires_at: time::parse(&file.expires_at).unwrap_or_default(),
+            scopes: file.scopes,
+            grant_types: file.grant_types,
+        }
+    }
+}
+
+impl From<&Registration> for RegistrationFile {
+    fn from(r: &Registration) -> RegistrationFile {
+        RegistrationFile {
+            client_id: r.client_id.clone(),
+            client_secret: r.client_secret.clone(),
+            expires_at: time::format_rfc3339(r.expires_at),
+            scopes: r.scopes.clone(),
+            grant_types: r.grant_types.clone(),
+        }
+    }
 }
 
 /// A role-credential file, as botocore's `SSOCredentialFetcher` caches it.
@@ -202,11 +287,7 @@ fn parse<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Read<T> {
 /// `read`, for the engine: a corrupt file is warned about and counts as absent, and the file and
 /// its folder are checked for modes that let other users read the secret or swap the file.
 pub fn load<T: for<'de> Deserialize<'de>>(path: &Path, ui: &dyn Ui) -> Option<T> {
-    let (read, warnings) = read_checked(path);
-    for warning in warnings {
-        ui.warn(&warning);
-    }
-    match read {
+    match read_private(path, ui) {
         Read::Found(value) => Some(value),
         Read::Missing => None,
         Read::Corrupt(why) => {
@@ -214,6 +295,16 @@ pub fn load<T: for<'de> Deserialize<'de>>(path: &Path, ui: &dyn Ui) -> Option<T>
             None
         }
     }
+}
+
+/// `read`, with the checks of `load` on the file's and folder's modes (warned about), but a
+/// corrupt file left for the caller to judge.
+pub fn read_private<T: for<'de> Deserialize<'de>>(path: &Path, ui: &dyn Ui) -> Read<T> {
+    let (read, warnings) = read_checked(path);
+    for warning in warnings {
+        ui.warn(&warning);
+    }
+    read
 }
 
 fn read_checked<T: for<'de> Deserialize<'de>>(path: &Path) -> (Read<T>, Vec<String>) {
@@ -318,61 +409,11 @@ pub fn remove(path: &Path) -> Result<bool> {
     }
 }
 
-/// Held while one process logs in or refreshes for a token cache key, so that other processes
-/// wait and then reuse its token instead of starting a second browser or rotating the refresh
-/// token under each other; `logout` holds it too, so that nothing writes a token back after it.
-/// The lock is the OS's (flock/LockFileEx): it dies with the process. The holder writes its pid
-/// and command line into the file, so that a waiter can say whom it waits for.
-pub struct LoginLock {
-    file: File,
-}
-
-impl Drop for LoginLock {
-    fn drop(&mut self) {
-        // A later waiter must not name a holder that is gone.
-        let _ = self.file.set_len(0);
-    }
-}
-
-pub enum Locked {
-    /// Got it at once.
-    Acquired(LoginLock),
-    /// Another process holds it; `Busy::wait` waits for it, for a bounded time.
-    Busy(Busy),
-}
-
-pub struct Busy {
-    file: File,
-}
-
-/// Who holds a lock, as it wrote itself into the lock file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holder {
-    pub pid: Option<u32>,
-    pub command: String,
-}
-
-impl std::fmt::Display for Holder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let command = crate::ui::printable(&self.command);
-        match (self.pid, command.is_empty()) {
-            (Some(pid), false) => write!(f, "another ssoenv (pid {pid}: {command})"),
-            (Some(pid), true) => write!(f, "another ssoenv (pid {pid})"),
-            (None, _) => write!(f, "another ssoenv"),
-        }
-    }
-}
-
-impl Holder {
-    fn parse(text: &str) -> Holder {
-        let (pid, command) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
-        Holder {
-            pid: pid.parse().ok(),
-            command: command.trim().to_string(),
-        }
-    }
-}
-
+/// The lock file of the token cache key `key`. Held while one process logs in or refreshes for
+/// it, so that other processes wait and then reuse its token instead of starting a second browser
+/// or rotating the refresh token under each other; `logout` holds it too, so that nothing writes
+/// a token back after it. The holder writes its pid and command line into it, so that a waiter
+/// can say whom it waits for.
 pub fn lock_path(dirs: &CacheDirs, key: &str) -> PathBuf {
     dirs.sso.join(format!(".ssoenv-{key}.lock"))
 }
@@ -380,91 +421,14 @@ pub fn lock_path(dirs: &CacheDirs, key: &str) -> PathBuf {
 /// The lock for the token cache key `key` (`token_key`), if no other process holds it.
 pub fn try_lock(dirs: &CacheDirs, key: &str) -> Result<Locked> {
     atomic_file::create_private_dir(&dirs.sso)?;
-    let path = lock_path(dirs, key);
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Never through a link planted in its place: opening would create or lock its target.
-        // (Rust opens every file close-on-exec already.)
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-    }
-    let file = options.open(&path).map_err(|err| {
-        #[cfg(unix)]
-        if err.raw_os_error() == Some(libc::ELOOP) {
-            return Error::new(
-                path.display().to_string(),
-                "is a symbolic link, which ssoenv does not follow here (a link in its place \
-                 could make it open another file)",
-            )
-            .with_hint(format!("remove it: rm {}", path.display()));
-        }
-        Error::io(path.display().to_string(), &err)
-    })?;
-    match file.try_lock() {
-        Ok(()) => Ok(Locked::Acquired(acquired(file))),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(Locked::Busy(Busy { file })),
-        Err(std::fs::TryLockError::Error(err)) => Err(Error::new(
-            path.display().to_string(),
-            format!("cannot lock: {err}"),
-        )),
-    }
-}
-
-fn acquired(mut file: File) -> LoginLock {
-    // Best effort: a holder that cannot say who it is still holds the lock.
-    let mut me = format!("{} ", std::process::id());
-    let args: Vec<String> = std::env::args().collect();
-    me.extend(args.join(" ").chars().filter(|c| !c.is_control()).take(200));
-    me.push('\n');
-    let _ = file
-        .set_len(0)
-        .and_then(|()| file.seek(SeekFrom::Start(0)))
-        .and_then(|_| file.write_all(me.as_bytes()));
-    LoginLock { file }
-}
-
-impl Busy {
-    pub fn holder(&self) -> Holder {
-        let mut text = String::new();
-        let mut file = &self.file;
-        let _ = file
-            .seek(SeekFrom::Start(0))
-            .and_then(|_| file.take(512).read_to_string(&mut text));
-        Holder::parse(&text)
-    }
-
-    /// Waits at most `bound` for the holder to let go: `Acquired`, or `Busy` again when the time
-    /// is up. It polls (the OS offers no blocking lock with a timeout); time is measured as time
-    /// elapsed, never as a deadline, so no bound can overflow.
-    pub fn wait(self, bound: Duration) -> Result<Locked> {
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(50);
-        loop {
-            match self.file.try_lock() {
-                Ok(()) => return Ok(Locked::Acquired(acquired(self.file))),
-                Err(std::fs::TryLockError::WouldBlock) => {}
-                Err(std::fs::TryLockError::Error(err)) => {
-                    return Err(Error::new(
-                        "login lock",
-                        format!("cannot wait for it: {err}"),
-                    ));
-                }
-            }
-            let left = bound.saturating_sub(started.elapsed());
-            if left.is_zero() {
-                return Ok(Locked::Busy(self));
-            }
-            std::thread::sleep(pause.min(left));
-            pause = (pause * 2).min(Duration::from_millis(500));
-        }
-    }
+    lock::try_lock(&lock_path(dirs, key), Stamp::PidAndCommand)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lock::Holder;
+    use std::time::Duration;
 
     fn session(name: Option<&str>) -> SsoSession {
         SsoSession {

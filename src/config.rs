@@ -530,27 +530,6 @@ pub struct SsoSession {
     pub registration_scopes: Option<Vec<String>>,
 }
 
-/// The profile a command acts on: its argument, else `$AWS_PROFILE`, `$AWS_DEFAULT_PROFILE`, `default`.
-pub fn selected_profile(arg: Option<&str>) -> String {
-    arg.map(str::to_string)
-        .or_else(|| non_empty_var("AWS_PROFILE"))
-        .or_else(|| non_empty_var("AWS_DEFAULT_PROFILE"))
-        .unwrap_or_else(|| "default".to_string())
-}
-
-/// The profile a command works on when given none after `use` or `awsuse` ran: the one active in
-/// the shell (`$SSOENV_PROFILE`; `use` unsets `AWS_PROFILE`), then `selected_profile`'s rule.
-pub fn active_profile(arg: Option<&str>) -> String {
-    match arg {
-        Some(name) => name.to_string(),
-        None => non_empty_var("SSOENV_PROFILE").unwrap_or_else(|| selected_profile(None)),
-    }
-}
-
-pub fn non_empty_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 /// The name nearest to `wanted` by edit distance, when it is near enough to be a typo.
 fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (wanted.chars().count() / 3).max(1);

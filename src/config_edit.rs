@@ -12,16 +12,16 @@
 //! read, and written only if nobody changed the file meanwhile, so no edit is ever lost silently.
 
 use std::cell::Cell;
-use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{Read, Write};
+use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::atomic_file;
 use crate::config::SectionName;
 use crate::error::{Error, Result};
 use crate::ini::{line_spans, py_isspace, section_header};
+use crate::lock::{self, FileLock, Locked, Stamp};
 
 /// The header line to write for a profile: `[default]` for the default profile, as the AWS CLI
 /// writes it, else `[profile NAME]`.
@@ -417,71 +417,44 @@ fn edit_locked<T>(
     .with_hint("run the command again once the other program is done with the file"))
 }
 
-/// An exclusive OS lock (flock/LockFileEx, released when the process dies) on a file beside the
-/// config file, `.NAME.ssoenv.lock`, holding the holder's process id for the message of a
-/// waiter that gives up. Beside the file a symbolic link names, when it is one, so that every
-/// path to the same file shares one lock.
+/// The edit lock (see `lock`) on a file beside the config file, `.NAME.ssoenv.lock`, holding the
+/// holder's process id for the message of a waiter that gives up. Beside the file a symbolic link
+/// names, when it is one, so that every path to the same file shares one lock.
 struct EditLock {
-    _file: File,
+    _lock: FileLock,
 }
 
 impl EditLock {
     fn acquire(config: &Path, wait: Duration) -> Result<EditLock> {
         let path = lock_path(config);
-        let shown = || path.display().to_string();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             atomic_file::create_private_dir(dir)?;
         }
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            // A link planted in its place is refused, not followed to a file of someone's choice.
-            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-        }
-        let mut file = options
-            .open(&path)
-            .map_err(|err| Error::io(shown(), &err))?;
-        let deadline = Instant::now() + wait;
-        let mut pause = Duration::from_millis(5);
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(100));
-                }
-                Err(TryLockError::WouldBlock) => {
-                    let mut holder = String::new();
-                    let _ = (&file).read_to_string(&mut holder);
-                    let holder = match holder.trim().parse::<u32>() {
-                        Ok(pid) => format!("another ssoenv (process {pid})"),
-                        Err(_) => "another ssoenv".to_string(),
-                    };
-                    return Err(Error::new(
-                        config.display().to_string(),
-                        format!(
-                            "{holder} has been editing it for over {} s (lock {})",
-                            wait.as_secs(),
-                            shown()
-                        ),
-                    )
-                    .with_hint(
-                        "if that process is stopped (Ctrl-Z), resume it with `fg` or end it; \
-                         then run this again",
-                    ));
-                }
-                Err(TryLockError::Error(err)) => {
-                    return Err(Error::new(shown(), format!("cannot lock: {err}")));
-                }
+        let busy = match lock::try_lock(&path, Stamp::Pid)? {
+            Locked::Acquired(lock) => return Ok(EditLock { _lock: lock }),
+            Locked::Busy(busy) => busy,
+        };
+        match busy.wait(wait)? {
+            Locked::Acquired(lock) => Ok(EditLock { _lock: lock }),
+            Locked::Busy(busy) => {
+                let holder = match busy.holder().pid {
+                    Some(pid) => format!("another ssoenv (process {pid})"),
+                    None => "another ssoenv".to_string(),
+                };
+                Err(Error::new(
+                    config.display().to_string(),
+                    format!(
+                        "{holder} has been editing it for over {} s (lock {})",
+                        wait.as_secs(),
+                        path.display()
+                    ),
+                )
+                .with_hint(
+                    "if that process is stopped (Ctrl-Z), resume it with `fg` or end it; \
+                     then run this again",
+                ))
             }
         }
-        // Who holds it, for a waiter's message; the lock holds without it.
-        let _ = file
-            .set_len(0)
-            .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()));
-        Ok(EditLock { _file: file })
     }
 }
 

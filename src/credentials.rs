@@ -4,16 +4,17 @@
 //! (`unusable`) decides whether credentials may be handed out or cached: a cached entry that fails
 //! it is fetched again, a reply that fails it is an error, and nothing that fails it is cached.
 
-use crate::auth::{self, Engine, Policy, REFRESH_WINDOW};
+use crate::auth::{self, REFRESH_WINDOW};
 use crate::cache::{self, RoleFile, RoleFileCredentials, TokenFile};
 use crate::config::Sso;
-use crate::error::{Error, ErrorKind, Result};
+use crate::context::{Context, Policy};
+use crate::error::{Error, Result};
 use crate::sso::portal::{self, RoleCredentials};
-use crate::sso::{ApiError, Endpoints};
+use crate::sso::{Call, Endpoints};
 use crate::time;
 
-pub fn cached(engine: &Engine, sso: &Sso) -> Option<RoleCredentials> {
-    let c = cache::load::<RoleFile>(&engine.dirs.role_path(sso), engine.ui)?.credentials;
+pub fn cached(ctx: &Context, sso: &Sso) -> Option<RoleCredentials> {
+    let c = cache::load::<RoleFile>(&ctx.dirs.role_path(sso), ctx.ui)?.credentials;
     Some(RoleCredentials {
         expiration: time::parse(&c.expiration)?,
         access_key_id: c.access_key_id,
@@ -23,36 +24,36 @@ pub fn cached(engine: &Engine, sso: &Sso) -> Option<RoleCredentials> {
 }
 
 pub fn role_credentials(
-    engine: &Engine,
+    ctx: &Context,
     sso: &Sso,
     endpoints: impl Fn() -> Result<Endpoints>,
     policy: &Policy,
     force_refresh: bool,
 ) -> Result<RoleCredentials> {
     if !force_refresh
-        && let Some(credentials) = cached(engine, sso)
-        && unusable(&credentials, REFRESH_WINDOW).is_none()
+        && let Some(credentials) = cached(ctx, sso)
+        && unusable(&credentials, REFRESH_WINDOW, ctx.now()).is_none()
     {
         return Ok(credentials);
     }
     let endpoints = endpoints()?;
     let (token, credentials) = auth::with_token(
-        engine,
+        ctx,
         &sso.login_target(),
         &endpoints,
         policy,
         |token| {
             portal::get_role_credentials(
-                engine.http(),
+                ctx.http(),
                 &endpoints.portal,
                 &token.access_token,
                 &sso.account_id,
                 &sso.role_name,
             )
         },
-        |err| portal_error(sso, err),
+        |err| Call::role_credentials(&sso.account_id, &sso.role_name, &sso.region).error(err),
     )?;
-    if let Some(why) = unusable(&credentials, MIN_LEFT) {
+    if let Some(why) = unusable(&credentials, MIN_LEFT, ctx.now()) {
         return Err(Error::new(
             format!(
                 "role {} in account {} (GetRoleCredentials)",
@@ -75,16 +76,15 @@ pub fn role_credentials(
         },
     };
     // The credentials work without the cache; a read-only folder costs a request next time.
-    let path = engine.dirs.role_path(sso);
+    let path = ctx.dirs.role_path(sso);
     if let Err(err) = cache::write(&path, &file) {
-        engine
-            .ui
+        ctx.ui
             .warn(&format!("could not cache the role credentials: {err}"));
     }
     // A `logout` may have ended the session while we fetched. It removes the token before the
     // role credentials, so checking the token after our write settles it: either the logout
     // still comes to our file, or the token we used is gone and we take our file back.
-    let cached_token = cache::read::<TokenFile>(&engine.dirs.token_path(&sso.login_target()));
+    let cached_token = cache::read::<TokenFile>(&ctx.dirs.token_path(&sso.login_target()));
     if cached_token.found().map(|t| t.access_token) != Some(token.access_token) {
         let _ = cache::remove(&path);
     }
@@ -96,8 +96,8 @@ const MIN_LEFT: i64 = 60;
 
 /// Why credentials cannot be handed out or cached, or None: every key present and free of
 /// control characters (no shell or environment can hold a NUL), and more than `min_left` seconds
-/// left. The reason never quotes a value: they are secrets.
-fn unusable(c: &RoleCredentials, min_left: i64) -> Option<String> {
+/// left at `now`. The reason never quotes a value: they are secrets.
+fn unusable(c: &RoleCredentials, min_left: i64, now: i64) -> Option<String> {
     for (name, value) in [
         ("accessKeyId", &c.access_key_id),
         ("secretAccessKey", &c.secret_access_key),
@@ -112,7 +112,7 @@ fn unusable(c: &RoleCredentials, min_left: i64) -> Option<String> {
             ));
         }
     }
-    let left = c.expiration - time::now();
+    let left = c.expiration - now;
     if left <= min_left {
         return Some(format!(
             "credentials that expire at {}, {}",
@@ -125,30 +125,4 @@ fn unusable(c: &RoleCredentials, min_left: i64) -> Option<String> {
         ));
     }
     None
-}
-
-fn portal_error(sso: &Sso, err: ApiError) -> Error {
-    let what = format!(
-        "role {} in account {} (GetRoleCredentials)",
-        sso.role_name, sso.account_id
-    );
-    let hint = match &err {
-        ApiError::Service { status: 401, .. } => {
-            "the SSO token was refused twice; run `ssoenv login` for this profile".to_string()
-        }
-        ApiError::Service { status: 403, .. } | ApiError::Service { status: 404, .. } => format!(
-            "check sso_account_id and sso_role_name: your user may not be assigned role {} in \
-             account {}",
-            sso.role_name, sso.account_id
-        ),
-        ApiError::Service { status: 429, .. } => {
-            "the service is throttling; try again shortly".into()
-        }
-        err => err
-            .network_hint(&sso.region)
-            .unwrap_or_else(|| "the service failed; try again shortly".into()),
-    };
-    Error::new(what, err.to_string())
-        .with_hint(hint)
-        .with_kind(ErrorKind::Failure)
 }

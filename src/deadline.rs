@@ -62,16 +62,6 @@ fn later(t: Instant, by: Duration) -> Instant {
         .unwrap_or(t)
 }
 
-/// A duration setting in seconds (`30`, `0.5`) from the environment variable `name`: `default`
-/// when unset or not a positive number, at most `max` (a huge value means "long", not an error).
-pub fn setting(name: &str, default: Duration, max: Duration) -> Duration {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| parse_seconds(&v))
-        .unwrap_or(default)
-        .min(max)
-}
-
 /// Positive seconds; anything too large for a `Duration` is `Duration::MAX` (clamped later).
 pub fn parse_seconds(v: &str) -> Option<Duration> {
     let secs: f64 = v.trim().parse().ok()?;

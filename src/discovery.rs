@@ -9,12 +9,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::auth::{self, Engine, Policy};
+use crate::auth;
 use crate::cache::TokenFile;
 use crate::config::SsoSession;
-use crate::error::{Error, ErrorKind, Result};
+use crate::context::{Context, Policy};
+use crate::error::{Error, Result};
 use crate::sso::portal::{self, Account};
-use crate::sso::{ApiError, Endpoints, Http};
+use crate::sso::{ApiError, Call, Endpoints, Http};
 use crate::ui::Ui;
 
 /// Threads calling ListAccountRoles at once.
@@ -46,7 +47,7 @@ pub struct Found {
 /// Every role of every account `session` reaches (signing in when needed), at most `max_rate`
 /// requests a second.
 pub fn every_role(
-    engine: &Engine,
+    ctx: &Context,
     session: &SsoSession,
     endpoints: &Endpoints,
     policy: &Policy,
@@ -55,11 +56,11 @@ pub fn every_role(
 ) -> Result<Found> {
     let pace = Pace::new(max_rate);
     let started = Instant::now();
-    let (token, accounts) = accounts_signed_in(engine, session, endpoints, policy, &pace)?;
+    let (token, accounts) = accounts_signed_in(ctx, session, endpoints, policy, &pace)?;
     // The command's deadline is for waiting on the service; the pauses of our own rate ceiling
     // (one request per account at least) are added to it, or a large organisation could not
     // finish.
-    engine.http().extend(Duration::from_secs_f64(
+    ctx.http().extend(Duration::from_secs_f64(
         accounts.len() as f64 / f64::from(max_rate.max(1)),
     ));
     if accounts.len() > 20 {
@@ -69,7 +70,7 @@ pub fn every_role(
         ));
     }
     let roles = roles_of_all(
-        engine.http(),
+        ctx.http(),
         &endpoints.portal,
         &token.access_token,
         &accounts,
@@ -102,7 +103,7 @@ pub fn every_role(
 
 /// The roles `token` has in one account.
 pub fn roles_of(
-    engine: &Engine,
+    ctx: &Context,
     session: &SsoSession,
     endpoints: &Endpoints,
     token: &TokenFile,
@@ -111,7 +112,7 @@ pub fn roles_of(
 ) -> Result<Vec<String>> {
     paced(pace, || {
         portal::list_account_roles(
-            engine.http(),
+            ctx.http(),
             &endpoints.portal,
             &token.access_token,
             account_id,
@@ -129,20 +130,20 @@ pub fn roles_of(
 /// A token for `session` (logging in when needed) and every account it reaches. A token the
 /// portal refuses (401) means one new login, as for role credentials.
 pub fn accounts_signed_in(
-    engine: &Engine,
+    ctx: &Context,
     session: &SsoSession,
     endpoints: &Endpoints,
     policy: &Policy,
     pace: &Pace,
 ) -> Result<(TokenFile, Vec<Account>)> {
     auth::with_token(
-        engine,
+        ctx,
         session,
         endpoints,
         policy,
         |token| {
             paced(pace, || {
-                portal::list_accounts(engine.http(), &endpoints.portal, &token.access_token)
+                portal::list_accounts(ctx.http(), &endpoints.portal, &token.access_token)
             })
         },
         |err| api_error(session, "ListAccounts", err),
@@ -150,21 +151,7 @@ pub fn accounts_signed_in(
 }
 
 fn api_error(session: &SsoSession, call: &str, err: ApiError) -> Error {
-    let hint = match &err {
-        ApiError::Service { status: 401, .. } => auth::login_hint(session),
-        ApiError::Service { status: 429, .. } => {
-            "the service kept throttling; try again later, or with a lower --max-rate".into()
-        }
-        ApiError::Service { status: 403, .. } | ApiError::Service { status: 404, .. } => {
-            "your assignments may have changed during the listing; run the command again".into()
-        }
-        err => err
-            .network_hint(&session.region)
-            .unwrap_or_else(|| "the service failed; try again shortly".into()),
-    };
-    Error::new(call.to_string(), err.to_string())
-        .with_hint(hint)
-        .with_kind(ErrorKind::Failure)
+    Call::listing(call, &session.region, auth::login_hint(session)).error(err)
 }
 
 /// The request-rate ceiling shared by every thread, and the pause after throttling.

@@ -23,8 +23,8 @@ pub const SET_BY_USE: &[&str] = &[
 /// SDKs prefer a named profile over keys in the environment, so `use` removes these.
 pub const UNSET_BY_USE: &[&str] = &["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
 
-/// What `use` must know of the environment it changes, read once at the command's top so that
-/// `activate` stays a pure function of its inputs.
+/// What `use` must know of the environment it changes, read once at the command's top (with the
+/// other `settings`) so that `activate` stays a pure function of its inputs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Current {
     /// `SSOENV_REGION`: the region an earlier `use` set, which tells ssoenv's region from the
@@ -32,17 +32,6 @@ pub struct Current {
     pub ssoenv_region: Option<String>,
     pub aws_region: Option<String>,
     pub aws_default_region: Option<String>,
-}
-
-impl Current {
-    pub fn from_process() -> Current {
-        let var = |name| std::env::var(name).ok();
-        Current {
-            ssoenv_region: var("SSOENV_REGION"),
-            aws_region: var("AWS_REGION"),
-            aws_default_region: var("AWS_DEFAULT_REGION"),
-        }
-    }
 }
 
 /// What `use` hands to the shell for one profile's live credentials.

@@ -10,32 +10,20 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Engine, Policy};
 use crate::browser::{self, Browser};
 use crate::cache::{self, RegistrationFile, TokenFile};
 use crate::config::SsoSession;
-use crate::deadline::{self, Deadline, secs};
-use crate::error::{Error, ErrorKind, Result};
+use crate::context::{Context, Policy};
+use crate::deadline::{Deadline, secs};
+use crate::error::{Error, Result};
+use crate::settings::LOGIN_TIMEOUT;
 use crate::sso::oidc::{self, DEVICE_CODE_GRANT, Grant, PkceClient, Registration, TokenResponse};
-use crate::sso::{ApiError, Endpoints, Http};
-use crate::time;
+use crate::sso::{ApiError, Call, Endpoints, Http};
 
 /// Registered once and reused: loopback redirects may use any port (RFC 8252 §7.3), so the
 /// registration does not name the port of one login's listener.
 const REGISTERED_REDIRECT: &str = "http://127.0.0.1/oauth/callback";
 const CALLBACK_PATH: &str = "/oauth/callback";
-
-/// How long a whole login may take, the person's part included: 600 s, or
-/// `SSOENV_LOGIN_TIMEOUT` (seconds, at most a day).
-fn login_timeout() -> Duration {
-    deadline::setting(
-        LOGIN_SETTING,
-        Duration::from_secs(600),
-        Duration::from_secs(86_400),
-    )
-}
-
-const LOGIN_SETTING: &str = "SSOENV_LOGIN_TIMEOUT";
 
 enum Fail {
     /// The cached client registration was refused: register anew and try once more.
@@ -51,7 +39,7 @@ impl From<Error> for Fail {
 
 /// Logs in and returns the token file to cache (the caller writes it).
 pub fn login(
-    engine: &Engine,
+    ctx: &Context,
     session: &SsoSession,
     endpoints: &Endpoints,
     policy: &Policy,
@@ -59,28 +47,27 @@ pub fn login(
     let browser = if policy.no_browser {
         None
     } else {
-        browser::from_env()
+        ctx.settings.browser.clone()
     };
     // PKCE needs a browser on this machine and an sso-session (legacy profiles predate it).
     let pkce = !policy.use_device_code && session.name.is_some() && browser.is_some();
     if !pkce && browser.is_none() && !policy.no_browser {
-        engine
-            .ui
+        ctx.ui
             .say("no browser can be opened here (SSH or no display): using a device code");
     }
     // The login has its own deadline, and its time is given back to the command's: waiting for
     // a person is not the services being slow.
     let started = Instant::now();
-    let http = engine
+    let http = ctx
         .http()
-        .with_deadline(Deadline::after(login_timeout()), LOGIN_SETTING);
-    let result = login_within(engine, &http, session, endpoints, pkce, browser.as_ref());
-    engine.http().extend(started.elapsed());
+        .with_deadline(Deadline::after(ctx.settings.login_timeout), LOGIN_TIMEOUT);
+    let result = login_within(ctx, &http, session, endpoints, pkce, browser.as_ref());
+    ctx.http().extend(started.elapsed());
     result
 }
 
 fn login_within(
-    engine: &Engine,
+    ctx: &Context,
     http: &Http,
     session: &SsoSession,
     endpoints: &Endpoints,
@@ -90,31 +77,22 @@ fn login_within(
     let mut fresh = false;
     loop {
         let attempt = (|| -> Result<(Registration, TokenResponse), Fail> {
-            let registration = registration(engine, http, session, &endpoints.oidc, pkce, fresh)?;
+            let registration = registration(ctx, http, session, &endpoints.oidc, pkce, fresh)?;
             let token = if pkce {
-                pkce_flow(
-                    engine,
-                    http,
-                    session,
-                    &endpoints.oidc,
-                    &registration,
-                    browser,
-                )?
+                pkce_flow(ctx, http, session, &endpoints.oidc, &registration, browser)?
             } else {
-                device_flow(
-                    engine,
-                    http,
-                    session,
-                    &endpoints.oidc,
-                    &registration,
-                    browser,
-                )?
+                device_flow(ctx, http, session, &endpoints.oidc, &registration, browser)?
             };
             Ok((registration, token))
         })();
         match attempt {
             Ok((registration, token)) => {
-                return Ok(token_file(session, &registration, &token));
+                return Ok(TokenFile::issued(
+                    session,
+                    token,
+                    (&registration).into(),
+                    ctx.now(),
+                ));
             }
             Err(Fail::StaleClient) if !fresh => fresh = true,
             Err(Fail::StaleClient) => {
@@ -128,32 +106,15 @@ fn login_within(
     }
 }
 
-pub fn token_file(
-    session: &SsoSession,
-    registration: &Registration,
-    token: &TokenResponse,
-) -> TokenFile {
-    TokenFile {
-        start_url: session.start_url.clone(),
-        region: session.region.clone(),
-        access_token: token.access_token.clone(),
-        expires_at: time::format_rfc3339(time::from_now(token.expires_in)),
-        client_id: Some(registration.client_id.clone()),
-        client_secret: Some(registration.client_secret.clone()),
-        registration_expires_at: Some(time::format_rfc3339(registration.expires_at)),
-        refresh_token: token.refresh_token.clone(),
-    }
-}
-
 fn registration(
-    engine: &Engine,
+    ctx: &Context,
     http: &Http,
     session: &SsoSession,
     oidc_url: &str,
     pkce: bool,
     fresh: bool,
 ) -> Result<Registration, Fail> {
-    let path = engine.dirs.registration_path(session);
+    let path = ctx.dirs.registration_path(session);
     if !fresh && let Some(cached) = cache::read::<RegistrationFile>(&path).found() {
         let grants = cached.grant_types.as_deref().unwrap_or_default();
         let fits = if pkce {
@@ -161,15 +122,9 @@ fn registration(
         } else {
             cached.grant_types.is_none() || grants.iter().any(|g| g == DEVICE_CODE_GRANT)
         };
-        let live = time::parse(&cached.expires_at).is_some_and(|t| t > time::now() + 3600);
-        if fits && live {
-            return Ok(Registration {
-                client_id: cached.client_id,
-                client_secret: cached.client_secret,
-                expires_at: time::parse(&cached.expires_at).unwrap_or_default(),
-                scopes: cached.scopes,
-                grant_types: cached.grant_types,
-            });
+        let cached = Registration::from(cached);
+        if fits && cached.expires_at > ctx.now() + 3600 {
+            return Ok(cached);
         }
     }
     let pkce_client = PkceClient {
@@ -183,23 +138,15 @@ fn registration(
         pkce.then_some(&pkce_client),
     )
     .map_err(|e| api_failure(session, "registering a client", e))?;
-    let file = RegistrationFile {
-        client_id: registration.client_id.clone(),
-        client_secret: registration.client_secret.clone(),
-        expires_at: time::format_rfc3339(registration.expires_at),
-        scopes: registration.scopes.clone(),
-        grant_types: registration.grant_types.clone(),
-    };
-    if let Err(err) = cache::write(&path, &file) {
-        engine
-            .ui
+    if let Err(err) = cache::write(&path, &RegistrationFile::from(&registration)) {
+        ctx.ui
             .warn(&format!("could not cache the client registration: {err}"));
     }
     Ok(registration)
 }
 
 fn device_flow(
-    engine: &Engine,
+    ctx: &Context,
     http: &Http,
     session: &SsoSession,
     oidc_url: &str,
@@ -221,21 +168,19 @@ fn device_flow(
             ),
         ));
     }
-    engine.ui.say(&format!(
+    ctx.ui.say(&format!(
         "to sign in to {}, open this page on any device:",
         session.start_url
     ));
-    engine
-        .ui
-        .say(&format!("  {}", auth.verification_uri_complete));
-    engine.ui.say(&format!(
+    ctx.ui.say(&format!("  {}", auth.verification_uri_complete));
+    ctx.ui.say(&format!(
         "and check that it shows the code {}",
         auth.user_code
     ));
     if let Some(browser) = browser
         && let Err(why) = browser::open(browser, &auth.verification_uri_complete)
     {
-        engine.ui.warn(&why);
+        ctx.ui.warn(&why);
     }
     // Each poll is bounded by `http`'s deadline too: one that hangs ends with the login.
     let deadline = http
@@ -257,7 +202,7 @@ fn device_flow(
             };
             return Err(Fail::Err(
                 Error::new(format!("login to {}", session.start_url), why).with_hint(format!(
-                    "run the command again and approve the code sooner ({LOGIN_SETTING} sets \
+                    "run the command again and approve the code sooner ({LOGIN_TIMEOUT} sets \
                      how long a login may take, in seconds)"
                 )),
             ));
@@ -290,7 +235,7 @@ fn device_flow(
 }
 
 fn pkce_flow(
-    engine: &Engine,
+    ctx: &Context,
     http: &Http,
     session: &SsoSession,
     oidc_url: &str,
@@ -313,15 +258,15 @@ fn pkce_flow(
         &challenge,
         session.registration_scopes.as_deref(),
     );
-    engine.ui.say(&format!(
+    ctx.ui.say(&format!(
         "opening the browser to sign in to {}; if it does not open, visit:",
         session.start_url
     ));
-    engine.ui.say(&format!("  {url}"));
+    ctx.ui.say(&format!("  {url}"));
     if let Some(browser) = browser
         && let Err(why) = browser::open(browser, &url)
     {
-        engine.ui.warn(&why);
+        ctx.ui.warn(&why);
     }
     let code = wait_for_code(&mut listener, http.deadline(), &state, session)?;
     drop(listener);
@@ -419,31 +364,8 @@ fn api_failure(session: &SsoSession, step: &str, err: ApiError) -> Fail {
 }
 
 /// An sso-oidc error, with what usually causes it.
-pub fn oidc_error(session: &SsoSession, step: &str, err: ApiError) -> Error {
-    let hint = match &err {
-        ApiError::Service { code, .. } if code == "invalid_grant" => Some(format!(
-            "check that sso_region ({}) is the region of your IAM Identity Center instance, \
-             not your default region, and that sso_start_url is right",
-            session.region
-        )),
-        ApiError::Service { code, .. } if code == "access_denied" => {
-            Some("the sign-in was denied in the browser; run the command again to retry".into())
-        }
-        ApiError::Service { code, .. } if code == "invalid_scope" => Some(
-            "check sso_registration_scopes in the sso-session (sso:account:access is the usual one)"
-                .into(),
-        ),
-        err => err.network_hint(&session.region),
-    };
-    let err = Error::new(
-        format!("login to {} ({step})", session.start_url),
-        err.to_string(),
-    );
-    let err = match hint {
-        Some(h) => err.with_hint(h),
-        None => err,
-    };
-    err.with_kind(ErrorKind::Failure)
+fn oidc_error(session: &SsoSession, step: &str, err: ApiError) -> Error {
+    Call::login(&session.start_url, step, &session.region).error(err)
 }
 
 #[cfg(test)]

@@ -4,19 +4,13 @@
 //! `awsuse`, where stdout is captured by the shell, and never puts a byte on stdout.
 
 use std::fmt;
-use std::io::IsTerminal;
 
 use inquire::{InquireError, Select};
 
-use crate::config::{Config, Kind, Paths, selected_profile};
+use crate::config::{Config, Kind, Paths};
 use crate::error::{Error, Result};
+use crate::settings::Settings;
 use crate::ui::{Ui, printable};
-
-/// Whether a person can answer a picker: stdin and stderr are terminals. stdout does not matter;
-/// inside `awsuse` it is a pipe.
-pub fn available() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-}
 
 /// One line of the list: `name  account/role  region`, the columns aligned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,10 +61,10 @@ pub fn starting_cursor(choices: &[Choice], active: Option<&str>, fallback: &str)
     active.and_then(at).or_else(|| at(fallback)).unwrap_or(0)
 }
 
-/// Asks the person for a profile. `Ok(None)`: interrupted with Ctrl-C (already said on the
+/// Asks the person for a profile (ask only when `settings.terminals.can_ask()`). `Ok(None)`: interrupted with Ctrl-C (already said on the
 /// terminal; `use` then exits with 130, as a shell does for SIGINT). Escape is an error,
 /// "no profile chosen" (exit 1).
-pub fn pick_profile(ui: &dyn Ui) -> Result<Option<String>> {
+pub fn pick_profile(ui: &dyn Ui, settings: &Settings) -> Result<Option<String>> {
     let config = Config::load(Paths::from_env()?)?;
     let choices = choices(&config);
     if choices.is_empty() {
@@ -83,13 +77,17 @@ pub fn pick_profile(ui: &dyn Ui) -> Result<Option<String>> {
         )
         .with_hint("name one (`ssoenv use PROFILE`), or create one with `ssoenv configure`"));
     }
-    let active = crate::config::non_empty_var("SSOENV_PROFILE");
-    let cursor = starting_cursor(&choices, active.as_deref(), &selected_profile(None));
+    let profile = &settings.profile;
+    let cursor = starting_cursor(
+        &choices,
+        profile.ssoenv_profile.as_deref(),
+        &profile.selected(None),
+    );
     let mut select = Select::new("AWS profile:", choices)
         .with_starting_cursor(cursor)
         .with_page_size(12)
         .with_formatter(&|picked| printable(&picked.value.name).into_owned());
-    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+    if settings.no_color {
         select = select.with_render_config(inquire::ui::RenderConfig::empty());
     }
     match select.prompt() {

@@ -1,14 +1,12 @@
-use std::io::IsTerminal;
-
 use serde::Serialize;
 
 use super::Outcome;
-use crate::auth::{Engine, Policy};
 use crate::cache::CacheDirs;
 use crate::cli::CredentialProcessArgs;
-use crate::config::active_profile;
+use crate::context::{Context, Policy};
 use crate::credentials;
 use crate::error::{ErrorKind, Result};
+use crate::settings::Settings;
 use crate::sso_profile::SsoProfile;
 use crate::ui::Ui;
 
@@ -23,26 +21,25 @@ struct ProcessCredentials<'a> {
     expiration: String,
 }
 
-pub fn run(args: &CredentialProcessArgs, ui: &dyn Ui) -> Result<Outcome> {
-    let name = active_profile(args.profile.as_deref());
+pub fn run(args: &CredentialProcessArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
+    let name = settings.profile.active(args.profile.as_deref());
     let target = SsoProfile::load(&name)?;
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    let ctx = Context::new(CacheDirs::from_env()?, ui, settings);
     // SDKs call this from IDEs and agents in the background; a browser opening out of nowhere,
     // or a device code printed where nobody reads it, would only hang them. Sign in only when a
     // person can see stderr.
     let policy = Policy {
-        no_login: !std::io::stderr().is_terminal(),
+        no_login: !settings.terminals.stderr,
         ..Policy::default()
     };
-    let c =
-        credentials::role_credentials(&engine, &target.sso, || target.endpoints(), &policy, false)
-            .map_err(|err| match err.kind {
-                ErrorKind::LoginNeeded => err.with_hint(format!(
-                    "run `ssoenv login {}` in a terminal",
-                    crate::shell::word(&name)
-                )),
-                _ => err,
-            })?;
+    let c = credentials::role_credentials(&ctx, &target.sso, || target.endpoints(), &policy, false)
+        .map_err(|err| match err.kind {
+            ErrorKind::LoginNeeded => err.with_hint(format!(
+                "run `ssoenv login {}` in a terminal",
+                crate::shell::word(&name)
+            )),
+            _ => err,
+        })?;
     let doc = ProcessCredentials {
         version: 1,
         access_key_id: &c.access_key_id,

@@ -1,20 +1,19 @@
 use std::process::Command;
 
 use super::Outcome;
-use crate::auth::Policy;
 use crate::cli::ExecArgs;
-use crate::config::active_profile;
+use crate::context::Policy;
 use crate::error::{Error, ErrorKind, Result};
+use crate::settings::Settings;
 use crate::shell::Change;
 use crate::ui::Ui;
 
-pub fn run(args: &ExecArgs, ui: &dyn Ui) -> Result<Outcome> {
-    let current = crate::env::Current::from_process();
+pub fn run(args: &ExecArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     // The profile active in this shell comes first: `awsuse dev` then `ssoenv exec -- cmd`.
-    let name = active_profile(args.profile.as_deref());
+    let name = settings.profile.active(args.profile.as_deref());
     // Fresh from the caches, so a shell whose exported keys expired still hands live ones on.
     let (changes, _) =
-        crate::activate::changes_for(&name, &current, ui, &Policy::default(), false)?;
+        crate::activate::changes_for(&name, ui, settings, &Policy::default(), false)?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(Error::usage("exec", "no command given after --"));
     };

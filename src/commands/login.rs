@@ -1,14 +1,16 @@
 use super::{Outcome, policy};
-use crate::auth::{self, Engine};
+use crate::auth;
 use crate::cache::CacheDirs;
 use crate::cli::LoginArgs;
-use crate::config::{Config, Paths, active_profile};
+use crate::config::{Config, Paths};
+use crate::context::Context;
 use crate::error::Result;
+use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso_profile::SsoProfile;
 use crate::ui::Ui;
 
-pub fn run(args: &LoginArgs, ui: &dyn Ui) -> Result<Outcome> {
+pub fn run(args: &LoginArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let (session, endpoints) = match &args.sso_session {
         Some(name) => {
             let config = Config::load(Paths::from_env()?)?;
@@ -17,13 +19,13 @@ pub fn run(args: &LoginArgs, ui: &dyn Ui) -> Result<Outcome> {
             (session, endpoints)
         }
         None => {
-            let target = SsoProfile::load(&active_profile(args.profile.as_deref()))?;
+            let target = SsoProfile::load(&settings.profile.active(args.profile.as_deref()))?;
             (target.sso.login_target(), target.endpoints()?)
         }
     };
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    let ctx = Context::new(CacheDirs::from_env()?, ui, settings);
     let token = auth::token(
-        &engine,
+        &ctx,
         &session,
         &endpoints,
         &policy(&args.login, false),

@@ -2,20 +2,21 @@ use std::path::PathBuf;
 
 use super::Outcome;
 use crate::atomic_file;
-use crate::auth::{self, Engine};
+use crate::auth;
 use crate::cache::{self, CacheDirs, RoleFile, TokenFile};
 use crate::cli::LogoutArgs;
-use crate::config::{Config, Kind, Paths, active_profile};
+use crate::config::{Config, Kind, Paths};
+use crate::context::Context;
 use crate::error::Result;
+use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal;
 use crate::sso_profile::SsoProfile;
-use crate::time;
 use crate::ui::Ui;
 
-pub fn run(args: &LogoutArgs, ui: &dyn Ui) -> Result<Outcome> {
+pub fn run(args: &LogoutArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let dirs = CacheDirs::from_env()?;
-    let engine = Engine::new(dirs.clone(), ui);
+    let ctx = Context::new(dirs.clone(), ui, settings);
     let (tokens, roles) = if args.all {
         // What a killed ssoenv left between writing and renaming may hold a token too.
         atomic_file::sweep(&dirs.sso);
@@ -25,7 +26,7 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui) -> Result<Outcome> {
         let config = Config::load(Paths::from_env()?)?;
         let session = match &args.sso_session {
             Some(name) => config.sso_session(name)?,
-            None => SsoProfile::load(&active_profile(args.profile.as_deref()))?
+            None => SsoProfile::load(&settings.profile.active(args.profile.as_deref()))?
                 .sso
                 .login_target(),
         };
@@ -57,9 +58,9 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui) -> Result<Outcome> {
         let what = token
             .as_ref()
             .map_or_else(|| path.display().to_string(), |t| t.start_url.clone());
-        locks.push(auth::lock(&engine, key, &what)?);
+        locks.push(auth::lock(&ctx, key, &what)?);
         if let Some(token) = cache::read::<TokenFile>(path).found() {
-            end_session(&engine, &token);
+            end_session(&ctx, &token);
             ended += 1;
         }
         cache::remove(path)?;
@@ -76,18 +77,17 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui) -> Result<Outcome> {
 
 /// Tells the service the token is done with, so a stolen copy stops working. Best effort: the
 /// local files go either way.
-fn end_session(engine: &Engine, token: &TokenFile) {
-    if token.expires().is_none_or(|t| t <= time::now()) {
+fn end_session(ctx: &Context, token: &TokenFile) {
+    if token.expires().is_none_or(|t| t <= ctx.now()) {
         return;
     }
     let result = endpoint::resolve(&token.region, &ConfiguredEndpoints::default())
         .map_err(|e| e.to_string())
         .and_then(|ep| {
-            portal::logout(engine.http(), &ep.portal, &token.access_token)
-                .map_err(|e| e.to_string())
+            portal::logout(ctx.http(), &ep.portal, &token.access_token).map_err(|e| e.to_string())
         });
     if let Err(why) = result {
-        engine.ui.warn(&format!(
+        ctx.ui.warn(&format!(
             "the service did not confirm the sign-out ({why}); the local token is removed anyway"
         ));
     }

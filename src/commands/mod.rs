@@ -2,7 +2,9 @@
 //! what `main` prints.
 
 use crate::cli::Command;
+use crate::context::Policy;
 use crate::error::{Error, Result};
+use crate::settings::Settings;
 use crate::ui::Ui;
 
 mod completions;
@@ -25,19 +27,21 @@ pub enum Outcome {
     Exit(u8),
 }
 
+/// Runs `command`. The environment and terminals are read here, once, for every command.
 pub fn run(command: Command, ui: &dyn Ui) -> Result<Outcome> {
+    let settings = &Settings::from_process();
     match command {
         Command::List(args) => list::run(&args, ui),
-        Command::Unset(args) => unset::run(&args),
+        Command::Unset(args) => unset::run(&args, settings),
         Command::Completions(args) => Ok(Outcome::Print(completions::script(args.shell))),
-        Command::Use(args) => use_::run(&args, ui),
-        Command::Exec(args) => exec::run(&args, ui),
-        Command::Login(args) => login::run(&args, ui),
-        Command::Logout(args) => logout::run(&args, ui),
-        Command::Status(args) => status::run(&args, ui),
-        Command::CredentialProcess(args) => credential_process::run(&args, ui),
-        Command::Configure(args) => configure::run(&args, ui),
-        Command::Populate(args) => populate::run(&args, ui),
+        Command::Use(args) => use_::run(&args, ui, settings),
+        Command::Exec(args) => exec::run(&args, ui, settings),
+        Command::Login(args) => login::run(&args, ui, settings),
+        Command::Logout(args) => logout::run(&args, ui, settings),
+        Command::Status(args) => status::run(&args, ui, settings),
+        Command::CredentialProcess(args) => credential_process::run(&args, ui, settings),
+        Command::Configure(args) => configure::run(&args, ui, settings),
+        Command::Populate(args) => populate::run(&args, ui, settings),
         Command::Init(args) => init::run(&args),
     }
 }
@@ -45,18 +49,21 @@ pub fn run(command: Command, ui: &dyn Ui) -> Result<Outcome> {
 /// The shell to print for: `--shell`, else `$SSOENV_SHELL`, else the shell that started ssoenv,
 /// else the name of `$SHELL`, else bash. The shell integration always passes `--shell`, so its
 /// prompt and `awsuse` never pay for the look at the parent.
-pub(crate) fn shell_for(flag: Option<crate::shell::Shell>) -> crate::shell::Shell {
+pub(crate) fn shell_for(
+    flag: Option<crate::shell::Shell>,
+    settings: &Settings,
+) -> crate::shell::Shell {
     flag.unwrap_or_else(|| {
         crate::shell::Shell::detect(
-            std::env::var("SSOENV_SHELL").ok().as_deref(),
+            settings.ssoenv_shell.as_deref(),
             crate::shell::parent_program,
-            std::env::var("SHELL").ok().as_deref(),
+            settings.shell.as_deref(),
         )
     })
 }
 
-pub(crate) fn policy(login: &crate::cli::LoginOptions, no_login: bool) -> crate::auth::Policy {
-    crate::auth::Policy {
+pub(crate) fn policy(login: &crate::cli::LoginOptions, no_login: bool) -> Policy {
+    Policy {
         no_browser: login.no_browser,
         use_device_code: login.use_device_code,
         no_login,

@@ -3,18 +3,19 @@
 //! replaces that block only, and leaves the file untouched when nothing changed.
 
 use super::{Outcome, policy};
-use crate::auth::Engine;
 use crate::cache::CacheDirs;
 use crate::cli::PopulateArgs;
 use crate::config::{Config, Paths};
+use crate::context::Context;
 use crate::discovery;
 use crate::error::{Error, Result};
 use crate::naming::Template;
 use crate::populate_plan;
+use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::ui::Ui;
 
-pub fn run(args: &PopulateArgs, ui: &dyn Ui) -> Result<Outcome> {
+pub fn run(args: &PopulateArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let template = Template::parse(&args.template)?;
     if let Some(region) = &args.region {
         super::check_region("--region", region)?;
@@ -29,9 +30,9 @@ pub fn run(args: &PopulateArgs, ui: &dyn Ui) -> Result<Outcome> {
     let endpoints = endpoint::resolve(&session.region, &ConfiguredEndpoints::default())?;
     // A block that cannot be edited is reported before the listing, not after it.
     populate_plan::check_block(&paths.config, &name)?;
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    let ctx = Context::new(CacheDirs::from_env()?, ui, settings);
     let found = discovery::every_role(
-        &engine,
+        &ctx,
         &session,
         &endpoints,
         &policy(&args.login, false),

@@ -1,31 +1,32 @@
 use serde_json::json;
 
 use super::Outcome;
-use crate::auth::{self, Engine};
+use crate::auth;
 use crate::cache::{self, CacheDirs, TokenFile};
 use crate::cli::StatusArgs;
-use crate::config::active_profile;
+use crate::context::Context;
 use crate::credentials;
 use crate::error::Result;
+use crate::settings::Settings;
 use crate::sso_profile::SsoProfile;
 use crate::time;
 use crate::ui::{Ui, printable};
 
 /// What the caches hold for a profile; reads files only, never the network.
-pub fn run(args: &StatusArgs, ui: &dyn Ui) -> Result<Outcome> {
-    let name = active_profile(args.profile.as_deref());
+pub fn run(args: &StatusArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
+    let name = settings.profile.active(args.profile.as_deref());
     let target = SsoProfile::load(&name)?;
     let dirs = CacheDirs::from_env()?;
-    let engine = Engine::new(dirs.clone(), ui);
+    let ctx = Context::new(dirs.clone(), ui, settings);
     let session = target.sso.login_target();
-    let now = time::now();
+    let now = ctx.now();
 
     let token_path = dirs.token_path(&session);
     let token = cache::load::<TokenFile>(&token_path, ui);
     let token_expires = token.as_ref().and_then(TokenFile::expires);
     let refreshable = token.as_ref().is_some_and(|t| t.refreshable(&session, now));
     let role_path = dirs.role_path(&target.sso);
-    let role_expires = credentials::cached(&engine, &target.sso).map(|c| c.expiration);
+    let role_expires = credentials::cached(&ctx, &target.sso).map(|c| c.expiration);
 
     if args.json {
         let doc = json!({
@@ -59,7 +60,7 @@ pub fn run(args: &StatusArgs, ui: &dyn Ui) -> Result<Outcome> {
         None => format!("none ({})", token_path.display()),
         Some(t) => format!(
             "{}, {} ({})",
-            left(t - now),
+            left(t - now, t),
             if refreshable {
                 "refreshable"
             } else if session.name.is_some() {
@@ -72,7 +73,7 @@ pub fn run(args: &StatusArgs, ui: &dyn Ui) -> Result<Outcome> {
     };
     let role_line = match role_expires {
         None => format!("none cached ({})", role_path.display()),
-        Some(t) => format!("{} ({})", left(t - now), role_path.display()),
+        Some(t) => format!("{} ({})", left(t - now, t), role_path.display()),
     };
     let mut out = String::new();
     for (label, value) in [
@@ -100,12 +101,13 @@ pub fn run(args: &StatusArgs, ui: &dyn Ui) -> Result<Outcome> {
     Ok(Outcome::Print(out))
 }
 
-fn left(seconds: i64) -> String {
+/// `seconds` left until `until` (epoch seconds).
+fn left(seconds: i64, until: i64) -> String {
     if seconds <= 0 {
         return "expired".into();
     }
     let (h, m) = (seconds / 3600, seconds % 3600 / 60);
-    let until = time::format_rfc3339(time::from_now(seconds));
+    let until = time::format_rfc3339(until);
     if h > 0 {
         format!("valid for {h}h {m:02}m (until {until})")
     } else {

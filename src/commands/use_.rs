@@ -1,33 +1,29 @@
-use std::io::IsTerminal;
-
 use super::{Outcome, policy, shell_for};
 use crate::activate::changes_for;
 use crate::cli::UseArgs;
-use crate::config::selected_profile;
-use crate::env::Current;
 use crate::error::Result;
+use crate::settings::Settings;
 use crate::ui::Ui;
 
-pub fn run(args: &UseArgs, ui: &dyn Ui) -> Result<Outcome> {
-    let shell = shell_for(args.shell);
-    let current = Current::from_process();
+pub fn run(args: &UseArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
+    let shell = shell_for(args.shell, settings);
     let name = match args.profile.as_deref() {
         // No name and a person at the terminal: a picker on stderr (Ctrl-C exits 130).
-        None if crate::picker::available() => match crate::picker::pick_profile(ui)? {
+        None if settings.terminals.can_ask() => match crate::picker::pick_profile(ui, settings)? {
             Some(name) => name,
             None => return Ok(Outcome::Exit(130)),
         },
-        arg => selected_profile(arg),
+        arg => settings.profile.selected(arg),
     };
     let (changes, expires_at) = changes_for(
         &name,
-        &current,
         ui,
+        settings,
         &policy(&args.login, false),
         args.force_refresh,
     )?;
     let text = crate::shell::render(shell, &changes)?;
-    if std::io::stdout().is_terminal() {
+    if settings.terminals.stdout {
         // Printed here, the secrets would only land in the scrollback; nothing would be set.
         let word = crate::shell::word(&name);
         // One message a line: a line break inside a message is shown escaped, never sent.

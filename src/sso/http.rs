@@ -10,7 +10,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use ureq::tls::{RootCerts, TlsConfig};
 
-use crate::deadline::{self, Deadline, secs};
+use crate::deadline::{Deadline, secs};
+use crate::settings::{self, Settings};
 
 /// A failed call: what the service answered, or why no answer came.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,11 +86,7 @@ impl ApiError {
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const GLOBAL_TIMEOUT: Duration = Duration::from_secs(30);
-/// What one command may spend waiting on the services in all: two slow calls with a retry each.
-/// A person at a browser and populate's own rate ceiling do not count (see `Http::extend`).
-const COMMAND_BUDGET: Duration = Duration::from_secs(60);
-const TIMEOUT_SETTING: &str = "SSOENV_HTTP_TIMEOUT";
-const BUDGET_SETTING: &str = "SSOENV_COMMAND_TIMEOUT";
+const BUDGET_SETTING: &str = settings::COMMAND_TIMEOUT;
 /// Error bodies are small; anything larger is not the service talking.
 const MAX_BODY: u64 = 1 << 20;
 const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
@@ -187,7 +184,7 @@ impl<'a> Request<'a> {
     }
 }
 
-const CA_BUNDLE: &str = "AWS_CA_BUNDLE";
+const CA_BUNDLE: &str = settings::CA_BUNDLE;
 
 /// The trust roots in a PEM bundle, as the AWS SDKs use `AWS_CA_BUNDLE`: instead of the
 /// system's (a company's TLS-inspecting proxy is the usual reason to set it).
@@ -210,23 +207,22 @@ fn ca_bundle(path: &Path) -> Result<RootCerts, String> {
 }
 
 impl Http {
-    /// Connect timeout 10 s, whole-request timeout 30 s; `SSOENV_HTTP_TIMEOUT` (seconds, at most
-    /// 600) overrides both. Retries 429, 5xx and connection failures up to 3 times. Everything
-    /// ends within the command budget, 60 s from now; `SSOENV_COMMAND_TIMEOUT` (seconds, at most
-    /// a day) overrides it.
-    pub fn new() -> Http {
-        let budget = deadline::setting(BUDGET_SETTING, COMMAND_BUDGET, Duration::from_secs(86_400));
-        let (connect, global) = match std::env::var(TIMEOUT_SETTING)
-            .ok()
-            .and_then(|v| deadline::parse_seconds(&v))
-        {
-            Some(t) => (
-                t.min(Duration::from_secs(600)),
-                t.min(Duration::from_secs(600)),
-            ),
+    /// Connect timeout 10 s, whole-request timeout 30 s, or both `settings.http_timeout`.
+    /// Retries 429, 5xx and connection failures up to 3 times. Everything ends within the
+    /// command budget, `settings.command_timeout` from now. Trust roots: the system's, or the
+    /// `AWS_CA_BUNDLE` file.
+    pub fn new(settings: &Settings) -> Http {
+        let (connect, global) = match settings.http_timeout {
+            Some(t) => (t, t),
             None => (CONNECT_TIMEOUT, GLOBAL_TIMEOUT),
         };
-        Http::build(connect, global, RetryPolicy::DEFAULT, budget)
+        Http::build(
+            connect,
+            global,
+            RetryPolicy::DEFAULT,
+            settings.command_timeout,
+            settings.ca_bundle.as_deref(),
+        )
     }
 
     fn build(
@@ -234,9 +230,9 @@ impl Http {
         global_timeout: Duration,
         policy: RetryPolicy,
         budget: Duration,
+        bundle: Option<&Path>,
     ) -> Http {
-        let bundle = std::env::var_os(CA_BUNDLE).filter(|v| !v.is_empty());
-        let (roots, tls_problem) = match bundle.map(|path| ca_bundle(Path::new(&path))) {
+        let (roots, tls_problem) = match bundle.map(ca_bundle) {
             None => (RootCerts::PlatformVerifier, None),
             Some(Ok(roots)) => (roots, None),
             Some(Err(why)) => (RootCerts::PlatformVerifier, Some(why)),
@@ -490,12 +486,6 @@ impl Http {
     }
 }
 
-impl Default for Http {
-    fn default() -> Self {
-        Http::new()
-    }
-}
-
 /// Timeouts, connection failures and dropped connections may pass; DNS, TLS and malformed
 /// requests will not get better by asking again.
 fn is_transient(e: &ureq::Error) -> bool {
@@ -713,6 +703,7 @@ impl Http {
                 ..RetryPolicy::DEFAULT
             },
             Duration::from_secs(60),
+            None,
         )
     }
 }

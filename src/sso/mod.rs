@@ -1,11 +1,14 @@
 //! The two IAM Identity Center services ssoenv speaks to, over one HTTP agent: sso-oidc (client
 //! registration, device and PKCE logins, refresh) and the access portal (role credentials,
-//! accounts, roles, logout). Wire format: DESIGN.md, "Wire protocol".
+//! accounts, roles, logout), and what their failures mean for the person (`failure`). Wire
+//! format: DESIGN.md, "Wire protocol".
 
 pub mod endpoint;
+pub mod failure;
 pub mod http;
 pub mod oidc;
 pub mod portal;
 
 pub use endpoint::Endpoints;
+pub use failure::Call;
 pub use http::{ApiError, Http};

@@ -5,25 +5,24 @@
 
 mod ask;
 
-use std::io::IsTerminal;
-
 use self::ask::{Ask, check_profile_name, choose_account, choose_role, choose_session};
 use super::{Outcome, policy};
-use crate::auth::Engine;
 use crate::cache::CacheDirs;
 use crate::cli::ConfigureArgs;
 use crate::config::{Config, Paths};
 use crate::config_edit::{self, ConfigFile, Plan, SsoProfileText};
 use crate::configure_plan::{self, Request, Taken};
+use crate::context::Context;
 use crate::discovery::{self, Pace};
 use crate::error::Result;
 use crate::naming::suggested_name;
+use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::ui::Ui;
 
-pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
+pub fn run(args: &ConfigureArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let ask = Ask {
-        terminal: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        terminal: settings.terminals.can_ask(),
     };
     let paths = Paths::from_env()?;
     let config = Config::load(paths.clone())?;
@@ -41,10 +40,10 @@ pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
     let endpoints = endpoint::resolve(&session.region, &ConfiguredEndpoints::default())?;
     let session_name = session.name.clone().unwrap_or_default();
 
-    let engine = Engine::new(CacheDirs::from_env()?, ui);
+    let ctx = Context::new(CacheDirs::from_env()?, ui, settings);
     let pace = Pace::new(10);
     let (token, accounts) = discovery::accounts_signed_in(
-        &engine,
+        &ctx,
         &session,
         &endpoints,
         &policy(&args.login, false),
@@ -52,7 +51,7 @@ pub fn run(args: &ConfigureArgs, ui: &dyn Ui) -> Result<Outcome> {
     )?;
     let account = choose_account(args, accounts, &ask, ui)?;
     let roles = discovery::roles_of(
-        &engine,
+        &ctx,
         &session,
         &endpoints,
         &token,

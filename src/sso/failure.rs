@@ -1,0 +1,227 @@
+//! What a failed call to the services means for the person: the one mapping from `ApiError` to
+//! `Error`. Each kind of call differs only in data: what the error names, and the hint for each
+//! answer it is known for (by HTTP status for the portal, by OAuth `error` code for sso-oidc). No
+//! answer at all gets the network hint (`ApiError::network_hint`).
+
+use super::ApiError;
+use crate::error::Error;
+
+/// An answer of the service that a call has advice for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Status(u16),
+    Code(&'static str),
+}
+
+/// A call, described for its errors.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// What failed, as the error names it.
+    pub what: String,
+    /// The region the endpoints were built from, for the network hint.
+    pub sso_region: String,
+    /// The hint for each answer the call has advice for; the first that matches wins.
+    pub advice: Vec<(Answer, String)>,
+    /// The hint for any other answer; None when the service's own words must do.
+    pub otherwise: Option<&'static str>,
+}
+
+const TRY_AGAIN: &str = "the service failed; try again shortly";
+
+impl Call {
+    /// GetRoleCredentials for a profile's role.
+    pub fn role_credentials(account_id: &str, role_name: &str, sso_region: &str) -> Call {
+        let not_assigned = format!(
+            "check sso_account_id and sso_role_name: your user may not be assigned role \
+             {role_name} in account {account_id}"
+        );
+        Call {
+            what: format!("role {role_name} in account {account_id} (GetRoleCredentials)"),
+            sso_region: sso_region.into(),
+            advice: vec![
+                (
+                    Answer::Status(401),
+                    "the SSO token was refused twice; run `ssoenv login` for this profile".into(),
+                ),
+                (Answer::Status(403), not_assigned.clone()),
+                (Answer::Status(404), not_assigned),
+                (
+                    Answer::Status(429),
+                    "the service is throttling; try again shortly".into(),
+                ),
+            ],
+            otherwise: Some(TRY_AGAIN),
+        }
+    }
+
+    /// ListAccounts or ListAccountRoles (`call` names which, and for which account), while
+    /// listing what a session reaches; `login_hint` says how to sign in to it again.
+    pub fn listing(call: impl Into<String>, sso_region: &str, login_hint: String) -> Call {
+        let changed = "your assignments may have changed during the listing; run the command again";
+        Call {
+            what: call.into(),
+            sso_region: sso_region.into(),
+            advice: vec![
+                (Answer::Status(401), login_hint),
+                (
+                    Answer::Status(429),
+                    "the service kept throttling; try again later, or with a lower --max-rate"
+                        .into(),
+                ),
+                (Answer::Status(403), changed.into()),
+                (Answer::Status(404), changed.into()),
+            ],
+            otherwise: Some(TRY_AGAIN),
+        }
+    }
+
+    /// One step of a login to `start_url` with sso-oidc (`step`: "registering a client", ...).
+    pub fn login(start_url: &str, step: &str, sso_region: &str) -> Call {
+        Call {
+            what: format!("login to {start_url} ({step})"),
+            sso_region: sso_region.into(),
+            advice: vec![
+                (
+                    Answer::Code("invalid_grant"),
+                    format!(
+                        "check that sso_region ({sso_region}) is the region of your IAM Identity \
+                         Center instance, not your default region, and that sso_start_url is \
+                         right"
+                    ),
+                ),
+                (
+                    Answer::Code("access_denied"),
+                    "the sign-in was denied in the browser; run the command again to retry".into(),
+                ),
+                (
+                    Answer::Code("invalid_scope"),
+                    "check sso_registration_scopes in the sso-session (sso:account:access is the \
+                     usual one)"
+                        .into(),
+                ),
+            ],
+            otherwise: None,
+        }
+    }
+
+    /// The error for `err`, with the hint that fits it.
+    pub fn error(&self, err: ApiError) -> Error {
+        let hint = match &err {
+            ApiError::Service { status, code, .. } => self
+                .advice
+                .iter()
+                .find(|(answer, _)| match answer {
+                    Answer::Status(s) => s == status,
+                    Answer::Code(c) => c == code,
+                })
+                .map(|(_, hint)| hint.clone())
+                .or_else(|| self.otherwise.map(str::to_string)),
+            ApiError::Transport { .. } => err.network_hint(&self.sso_region),
+        };
+        let error = Error::new(self.what.clone(), err.to_string());
+        match hint {
+            Some(hint) => error.with_hint(hint),
+            None => error,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(status: u16, code: &str) -> ApiError {
+        ApiError::Service {
+            status,
+            code: code.into(),
+            message: "said the service".into(),
+        }
+    }
+
+    fn hint(call: &Call, err: ApiError) -> Option<String> {
+        call.error(err).hint
+    }
+
+    #[test]
+    fn each_call_names_itself_and_gives_its_hint_for_each_answer() {
+        let role = Call::role_credentials("111111111111", "Admin", "eu-west-1");
+        let err = role.error(service(403, "ForbiddenException"));
+        assert_eq!(
+            err.to_string(),
+            "role Admin in account 111111111111 (GetRoleCredentials): \
+             ForbiddenException: said the service"
+        );
+        assert!(err.hint.unwrap().contains("may not be assigned role Admin"));
+        assert!(
+            hint(&role, service(401, "x"))
+                .unwrap()
+                .contains("refused twice")
+        );
+        assert!(
+            hint(&role, service(404, "x"))
+                .unwrap()
+                .contains("sso_role_name")
+        );
+        assert!(
+            hint(&role, service(429, "x"))
+                .unwrap()
+                .contains("throttling")
+        );
+        assert_eq!(hint(&role, service(500, "x")).as_deref(), Some(TRY_AGAIN));
+
+        let list = Call::listing("ListAccounts", "eu-west-1", "sign in again".into());
+        assert_eq!(list.error(service(401, "x")).what, "ListAccounts");
+        assert_eq!(
+            hint(&list, service(401, "x")).as_deref(),
+            Some("sign in again")
+        );
+        assert!(
+            hint(&list, service(429, "x"))
+                .unwrap()
+                .contains("--max-rate")
+        );
+        assert!(
+            hint(&list, service(403, "x"))
+                .unwrap()
+                .contains("assignments")
+        );
+
+        let login = Call::login("https://x/start", "starting a device login", "eu-west-1");
+        assert_eq!(
+            login.error(service(400, "invalid_grant")).what,
+            "login to https://x/start (starting a device login)"
+        );
+        assert!(
+            hint(&login, service(400, "invalid_grant"))
+                .unwrap()
+                .contains("sso_region (eu-west-1)")
+        );
+        assert!(
+            hint(&login, service(400, "access_denied"))
+                .unwrap()
+                .contains("denied")
+        );
+        assert!(
+            hint(&login, service(400, "invalid_scope"))
+                .unwrap()
+                .contains("scopes")
+        );
+        assert_eq!(hint(&login, service(400, "unsupported_grant_type")), None);
+    }
+
+    #[test]
+    fn no_answer_gets_the_network_hint() {
+        let down = || ApiError::Transport {
+            url: "https://portal".into(),
+            why: "connection refused".into(),
+        };
+        for call in [
+            Call::role_credentials("1", "R", "ap-south-1"),
+            Call::listing("ListAccounts", "ap-south-1", String::new()),
+            Call::login("u", "s", "ap-south-1"),
+        ] {
+            let hint = hint(&call, down()).unwrap();
+            assert!(hint.contains("sso_region (ap-south-1)"), "{hint}");
+        }
+    }
+}
