@@ -1,4 +1,4 @@
-//! The command line, as clap sees it. Help texts are the user-facing contract (DESIGN.md).
+//! The command line, as clap sees it. Help texts are the user-facing contract.
 
 use clap::{Args, Parser, Subcommand};
 

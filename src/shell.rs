@@ -1,8 +1,8 @@
 //! Shell output: an ordered list of environment changes, rendered last as code for one shell.
 //!
 //! Values come from files and servers ssoenv does not control, and the output is evaluated by the
-//! user's shell, so every value is quoted such that no byte of it can run as code (DESIGN.md,
-//! "Shell output must be impossible to misread"). Keeping the changes as data until the end (as
+//! user's shell, so every value is quoted such that no byte of it can run as code (ARCHITECTURE.md,
+//! "Shell output"). Keeping the changes as data until the end (as
 //! direnv does) lets one list serve every shell, `exec` and JSON alike.
 
 use std::fmt;

@@ -1,7 +1,7 @@
 //! The two IAM Identity Center services ssoenv speaks to, over one HTTP agent: sso-oidc (client
 //! registration, device and PKCE logins, refresh) and the access portal (role credentials,
 //! accounts, roles, logout), and what their failures mean for the person (`failure`). Wire
-//! format: DESIGN.md, "Wire protocol".
+//! format: ARCHITECTURE.md, "Wire protocol".
 
 pub mod endpoint;
 pub mod failure;
