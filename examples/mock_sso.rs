@@ -7,13 +7,13 @@
 //!
 //! Prints the `export` lines that point ssoenv at the mock (paste them into another shell), then
 //! serves until Ctrl-C. The mock is the one the integration tests use
-//! (`tests/support/mock.rs`). `./try` runs it for its sandbox.
+//! (`tests/support/mock/`). `./try` runs it for its sandbox.
 //!
 //! `--approve URL` plays the person at the browser instead: it visits a sign-in URL ssoenv opens
 //! and follows the mock's redirect back to ssoenv's loopback listener, which is all an
 //! auto-approving mock needs. Set as `$BROWSER`, sign-ins complete with no browser and no curl.
 
-#[path = "../tests/support/mock.rs"]
+#[path = "../tests/support/mock/mod.rs"]
 mod mock;
 
 use std::io::Write as _;

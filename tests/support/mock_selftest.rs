@@ -892,3 +892,28 @@ fn mock_utc_format() {
         "NiC162c0QrSD2DAiXkn9HJo4rKjj6GAubjqyJCS0vgU"
     );
 }
+
+#[test]
+fn mock_query_strings_are_forms() {
+    let pairs = [
+        ("state", "a b&c=d"),
+        ("redirect_uri", "http://127.0.0.1:9/cb?x=1"),
+        ("e", "é~*"),
+    ];
+    let query = mock::query_string(pairs);
+    assert_eq!(
+        query,
+        "state=a+b%26c%3Dd&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb%3Fx%3D1&e=%C3%A9%7E*"
+    );
+    let owned: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(mock::parse_query(&query), owned);
+    assert_eq!(url_encode("a b/c"), "a+b%2Fc");
+    // Decoding is lenient, as for any form: `%20` and `+` are both spaces, a stray `%` stays.
+    assert_eq!(
+        mock::parse_query("a=1%202+3&&b&c=%zz"),
+        [("a", "1 2 3"), ("b", ""), ("c", "%zz")].map(|(k, v)| (k.to_string(), v.to_string()))
+    );
+}
