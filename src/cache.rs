@@ -52,10 +52,13 @@ impl CacheDirs {
 }
 
 fn sha1_hex(data: &str) -> String {
-    Sha1::digest(data.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(40);
+    for b in Sha1::digest(data.as_bytes()) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// botocore `SSOTokenLoader._generate_cache_key`: the session name, or the start URL when legacy.
@@ -75,16 +78,25 @@ pub fn registration_key(session: &SsoSession) -> String {
     sha1_hex(&pyjson::dumps(&args, Separators::Default))
 }
 
-/// botocore `SSOCredentialFetcher._create_cache_key`: compact sorted JSON.
+/// botocore `SSOCredentialFetcher._create_cache_key`: compact sorted JSON. A struct whose fields
+/// are in sorted order, not a JSON map: `list` computes this for every profile.
 pub fn role_key(sso: &Sso) -> String {
-    let mut args = serde_json::json!({
-        "accountId": sso.account_id,
-        "roleName": sso.role_name,
-    });
-    match &sso.session {
-        Some(name) => args["sessionName"] = name.as_str().into(),
-        None => args["startUrl"] = sso.start_url.as_str().into(),
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Args<'a> {
+        account_id: &'a str,
+        role_name: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        session_name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        start_url: Option<&'a str>,
     }
+    let args = Args {
+        account_id: &sso.account_id,
+        role_name: &sso.role_name,
+        session_name: sso.session.as_deref(),
+        start_url: sso.session.is_none().then_some(sso.start_url.as_str()),
+    };
     sha1_hex(&pyjson::dumps(&args, Separators::Compact))
 }
 
@@ -459,6 +471,15 @@ mod tests {
             registration_scopes: None,
         };
         assert_eq!(role_key(&sso), "97df4f6785a922ab6c44a69ffcac05f79e48ad3e");
+        // Legacy: the start URL instead of the session name (json.dumps, sort_keys, compact).
+        let legacy = Sso {
+            session: None,
+            ..sso
+        };
+        assert_eq!(
+            role_key(&legacy),
+            "8a8528d6148068ce4f940a8dda8e208e3f10734f"
+        );
     }
 
     #[test]

@@ -94,6 +94,50 @@ pub struct ExecArgs {
     pub command: Vec<std::ffi::OsString>,
 }
 
+/// The hint for a usage error that clap gives none for: `ssoenv exec P env` without `--`, the
+/// slip people make every day (clap reads `env` as an unexpected argument), gets the command line
+/// they meant. `args` are the process's arguments, the program name first.
+pub fn usage_hint(args: &[std::ffi::OsString], err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let words: Vec<String> = args
+        .get(1..)?
+        .iter()
+        .map(|w| w.to_string_lossy().into_owned())
+        .collect();
+    let (command, words) = words.split_first()?;
+    if command != "exec" || words.iter().any(|w| w == "--") {
+        return None;
+    }
+    let shown = |words: &[String]| -> String {
+        let words: Vec<_> = words.iter().map(|w| crate::shell::word(w)).collect();
+        words.join(" ")
+    };
+    match err.kind() {
+        // The profile, then the first word of the command: `--` goes between them.
+        ErrorKind::UnknownArgument => {
+            let Some(ContextValue::String(invalid)) = err.get(ContextKind::InvalidArg) else {
+                return None;
+            };
+            let profile = words.first().filter(|w| !w.starts_with('-'))?;
+            (words.get(1) == Some(invalid)).then(|| {
+                format!(
+                    "the command goes after `--`: ssoenv exec {} -- {}",
+                    shown(std::slice::from_ref(profile)),
+                    shown(&words[1..])
+                )
+            })
+        }
+        ErrorKind::MissingRequiredArgument => Some(format!(
+            "the command goes after `--`: ssoenv exec {}-- COMMAND [ARG]...",
+            words
+                .first()
+                .map(|p| format!("{} ", shown(std::slice::from_ref(p))))
+                .unwrap_or_default()
+        )),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct UnsetArgs {
     #[arg(long, short = 's', value_name = "SHELL")]

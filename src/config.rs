@@ -160,7 +160,7 @@ impl Config {
         }
     }
 
-    pub fn profile_names(&self) -> impl Iterator<Item = &str> {
+    pub fn profile_names(&self) -> impl Iterator<Item = &str> + Clone {
         self.profiles.iter().map(|(name, _)| name.as_str())
     }
 
@@ -183,14 +183,21 @@ impl Config {
     }
 
     fn not_found(&self, name: &str) -> Error {
-        let err = Error::new(
-            format!("profile \"{name}\""),
+        let (config, credentials) = (&self.paths.config, &self.paths.credentials);
+        let why = if self.profiles.is_empty() && !config.exists() && !credentials.exists() {
+            format!(
+                "not found: {} does not exist (nor {})",
+                config.display(),
+                credentials.display()
+            )
+        } else {
             format!(
                 "not found in {} or {}",
-                self.paths.config.display(),
-                self.paths.credentials.display()
-            ),
-        );
+                config.display(),
+                credentials.display()
+            )
+        };
+        let err = Error::new(format!("profile \"{name}\""), why);
         match closest(name, self.profile_names()) {
             Some(near) => err.with_hint(format!(
                 "did you mean \"{near}\"? `ssoenv list` shows every profile"
@@ -530,14 +537,26 @@ pub struct SsoSession {
     pub registration_scopes: Option<Vec<String>>,
 }
 
-/// The name nearest to `wanted` by edit distance, when it is near enough to be a typo.
-fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+/// The name nearest to `wanted` by edit distance, when it is near enough to be a typo; else the
+/// shortest name holding `wanted` whole (ignoring case), as a person types `dev` for `mock-dev`:
+/// populate's names put the account before the role, so the part people remember is often not
+/// the start.
+fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str> + Clone) -> Option<&'a str> {
     let limit = (wanted.chars().count() / 3).max(1);
-    names
+    let typo = names
+        .clone()
         .map(|name| (edit_distance(wanted, name), name))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, name)| name)
+        .map(|(_, name)| name);
+    // Two characters at least: one would be found in nearly every name.
+    if typo.is_some() || wanted.chars().count() < 2 {
+        return typo;
+    }
+    let wanted = wanted.to_lowercase();
+    names
+        .filter(|name| name.to_lowercase().contains(&wanted))
+        .min_by_key(|name| (name.chars().count(), *name))
 }
 
 /// Optimal string alignment distance: a swap of two neighbours counts as one typo.
@@ -629,5 +648,17 @@ mod tests {
         let c = config("[profile dev]\n[profile prod]\n");
         let err = c.profile("dve").unwrap_err();
         assert!(err.hint.unwrap().contains("\"dev\""));
+        // A part of a longer name: the shortest that holds it.
+        let c = config("[profile mock-dev]\n[profile mock-dev-admin]\n[profile prod]\n");
+        for (typed, near) in [
+            ("dev", "mock-dev"),
+            ("DEV", "mock-dev"),
+            ("admin", "mock-dev-admin"),
+        ] {
+            let hint = c.profile(typed).unwrap_err().hint.unwrap();
+            assert!(hint.contains(&format!("\"{near}\"")), "{typed}: {hint}");
+        }
+        let hint = c.profile("staging").unwrap_err().hint.unwrap();
+        assert!(!hint.contains("did you mean"), "{hint}");
     }
 }

@@ -59,6 +59,10 @@ fn run() -> u8 {
                 // A usage error quotes what was typed or set in the environment: plain text,
                 // made printable like everything else on stderr.
                 ui::eprint_text(&err.render().to_string());
+                let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+                if let Some(hint) = ssoenv::cli::usage_hint(&args, &err) {
+                    ui::eprint(&format!("hint: {hint}"));
+                }
             } else {
                 // --help and --version go to stdout with status 0.
                 let _ = err.print();

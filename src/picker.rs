@@ -68,14 +68,20 @@ pub fn pick_profile(ui: &dyn Ui, settings: &Settings) -> Result<Option<String>> 
     let config = Config::load(Paths::from_env()?)?;
     let choices = choices(&config);
     if choices.is_empty() {
-        return Err(Error::new(
-            "profile",
+        let path = &config.paths.config;
+        let why = if path.exists() {
             format!(
                 "none named, and {} holds no IAM Identity Center profile to pick from",
-                config.paths.config.display()
-            ),
-        )
-        .with_hint("name one (`ssoenv use PROFILE`), or create one with `ssoenv configure`"));
+                path.display()
+            )
+        } else {
+            format!(
+                "none named, and there is none to pick from: {} does not exist",
+                path.display()
+            )
+        };
+        return Err(Error::new("profile", why)
+            .with_hint("name one (`ssoenv use PROFILE`), or create one with `ssoenv configure`"));
     }
     let profile = &settings.profile;
     let cursor = starting_cursor(

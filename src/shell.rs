@@ -65,12 +65,33 @@ impl Shell {
         ssoenv_shell: Option<&str>,
         parent: impl FnOnce() -> Option<String>,
         login_shell: Option<&str>,
-    ) -> Shell {
-        ssoenv_shell
-            .and_then(Shell::from_name)
-            .or_else(|| parent().as_deref().and_then(Shell::from_program))
+    ) -> Result<Shell> {
+        // Set on purpose, so a name ssoenv cannot print for is an error, never a guess: the
+        // guessed syntax would fail in the shell, or do something else there.
+        if let Some(name) = ssoenv_shell.filter(|n| !n.trim().is_empty()) {
+            return Shell::from_name(name)
+                .or_else(|| Shell::from_program(name))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Shell::ALL.iter().map(|s| s.name()).collect();
+                    Error::usage(
+                        "SSOENV_SHELL",
+                        format!(
+                            "{name:?} is not a shell ssoenv prints for; it knows {} (and sh, \
+                             dash, ksh, which read bash's)",
+                            names.join(", ")
+                        ),
+                    )
+                    .with_hint(
+                        "set SSOENV_SHELL to one of those, or unset it to print for the shell \
+                         that runs ssoenv",
+                    )
+                });
+        }
+        Ok(parent()
+            .as_deref()
+            .and_then(Shell::from_program)
             .or_else(|| login_shell.and_then(Shell::from_program))
-            .unwrap_or(Shell::Bash)
+            .unwrap_or(Shell::Bash))
     }
 
     /// The output format for a shell program, by path or name: POSIX shells (`sh`, `dash`,
@@ -606,10 +627,10 @@ mod tests {
             (Some("pwsh"), None, None, Shell::Powershell),
             (Some("JSON"), Some("fish"), Some("/bin/zsh"), Shell::Json),
             (
-                Some("nonsense"),
+                Some("dash"),
                 Some("zsh"),
                 Some("/usr/bin/fish"),
-                Shell::Zsh,
+                Shell::Bash,
             ),
             (Some(""), None, Some("/bin/zsh"), Shell::Zsh),
             // The parent evaluates; $SHELL is only the login shell.
@@ -641,7 +662,7 @@ mod tests {
         ];
         for (ssoenv_shell, parent, shell, expected) in cases {
             assert_eq!(
-                Shell::detect(ssoenv_shell, || parent.map(String::from), shell),
+                Shell::detect(ssoenv_shell, || parent.map(String::from), shell).unwrap(),
                 expected,
                 "{ssoenv_shell:?} {parent:?} {shell:?}"
             );
@@ -652,8 +673,18 @@ mod tests {
             asked.set(true);
             None
         };
-        assert_eq!(Shell::detect(Some("zsh"), parent, None), Shell::Zsh);
+        assert_eq!(
+            Shell::detect(Some("zsh"), parent, None).unwrap(),
+            Shell::Zsh
+        );
         assert!(!asked.get());
+        // A name it cannot print for is an error naming the variable, not bash by default.
+        for unknown in ["tcsh", "nu", "nonsense"] {
+            let err = Shell::detect(Some(unknown), || Some("zsh".into()), None).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(err.to_string().starts_with("SSOENV_SHELL: "), "{err}");
+            assert!(err.why.contains("bash, zsh, fish"), "{err}");
+        }
     }
 
     #[test]

@@ -67,6 +67,16 @@ impl<T: std::fmt::Display> std::fmt::Display for Shown<T> {
     }
 }
 
+/// `n` and the noun, singular for one: "1 profile", "2 profiles". Every count printed goes
+/// through here (the nouns ssoenv counts all take an "s").
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Writes `ssoenv: ` and then `line`, made printable, to stderr. Every line ssoenv itself writes
 /// there goes through this.
 pub fn eprint(line: &str) {
@@ -102,7 +112,14 @@ impl Ui for Stderr {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{count, printable};
+
+    #[test]
+    fn counts_are_singular_for_one() {
+        assert_eq!(count(0, "profile"), "0 profiles");
+        assert_eq!(count(1, "SSO session"), "1 SSO session");
+        assert_eq!(count(2, "role"), "2 roles");
+    }
 
     #[test]
     fn controls_and_bidi_are_shown_not_sent() {

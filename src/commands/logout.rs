@@ -12,15 +12,19 @@ use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal;
 use crate::sso_profile::SsoProfile;
-use crate::ui::Ui;
+use crate::ui::{Ui, count};
 
 pub fn run(args: &LogoutArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let dirs = CacheDirs::from_env()?;
     let ctx = Context::new(dirs.clone(), ui, settings);
+    // The profile `use` made active in this shell, when its session is the one ending.
+    let active = settings.profile.ssoenv_profile.as_deref();
+    let mut active_affected = None;
     let (tokens, roles) = if args.all {
         // What a killed ssoenv left between writing and renaming may hold a token too.
         atomic_file::sweep(&dirs.sso);
         atomic_file::sweep(&dirs.cli);
+        active_affected = active;
         everything(&dirs)
     } else {
         let config = Config::load(Paths::from_env()?)?;
@@ -37,6 +41,9 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcom
             .profiles()
             .filter_map(|p| match p.kind {
                 Kind::Sso(sso) if cache::token_key(&sso.login_target()) == key => {
+                    if active == Some(p.name.as_str()) {
+                        active_affected = active;
+                    }
                     Some(dirs.role_path(&sso))
                 }
                 _ => None,
@@ -70,8 +77,19 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcom
         removed += usize::from(cache::remove(path)?);
     }
     ui.say(&format!(
-        "signed out of {ended} SSO session(s); removed {removed} cached role credential(s)"
+        "signed out of {}; removed the cached credentials of {}",
+        count(ended, "SSO session"),
+        count(removed, "role")
     ));
+    // The shell's variables are the shell's: a command cannot clear them, and the role
+    // credentials in them work until they expire whatever the token does.
+    if let Some(active) = active_affected {
+        ui.say(&format!(
+            "hint: this shell still holds the credentials of \"{active}\" (they work until they \
+             expire): `awsuse --unset` clears them, or `eval \"$(ssoenv unset)\"` without the \
+             shell integration"
+        ));
+    }
     Ok(Outcome::Print(String::new()))
 }
 

@@ -46,20 +46,22 @@ pub fn run(command: Command, ui: &dyn Ui) -> Result<Outcome> {
     }
 }
 
-/// The shell to print for: `--shell`, else `$SSOENV_SHELL`, else the shell that started ssoenv,
-/// else the name of `$SHELL`, else bash. The shell integration always passes `--shell`, so its
-/// prompt and `awsuse` never pay for the look at the parent.
+/// The shell to print for: `--shell`, else `$SSOENV_SHELL` (an error when it names no shell
+/// ssoenv knows), else the shell that started ssoenv, else the name of `$SHELL`, else bash. The
+/// shell integration always passes `--shell`, so its prompt and `awsuse` never pay for the look
+/// at the parent.
 pub(crate) fn shell_for(
     flag: Option<crate::shell::Shell>,
     settings: &Settings,
-) -> crate::shell::Shell {
-    flag.unwrap_or_else(|| {
-        crate::shell::Shell::detect(
+) -> Result<crate::shell::Shell> {
+    match flag {
+        Some(shell) => Ok(shell),
+        None => crate::shell::Shell::detect(
             settings.ssoenv_shell.as_deref(),
             crate::shell::parent_program,
             settings.shell.as_deref(),
-        )
-    })
+        ),
+    }
 }
 
 pub(crate) fn policy(login: &crate::cli::LoginOptions, no_login: bool) -> Policy {

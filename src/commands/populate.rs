@@ -13,7 +13,7 @@ use crate::naming::Template;
 use crate::populate_plan;
 use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
-use crate::ui::Ui;
+use crate::ui::{Ui, count};
 
 pub fn run(args: &PopulateArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let template = Template::parse(&args.template)?;
@@ -40,15 +40,15 @@ pub fn run(args: &PopulateArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outc
         ui,
     )?;
     ui.say(&format!(
-        "found {} roles in {} accounts in {:.1} s",
-        found.roles.len(),
-        found.accounts,
+        "found {} in {} in {:.1} s",
+        count(found.roles.len(), "role"),
+        count(found.accounts, "account"),
         found.took.as_secs_f64()
     ));
     if found.throttled > 0 {
         ui.say(&format!(
-            "the service throttled {} calls; each was tried again after a pause",
-            found.throttled
+            "the service throttled {}; each was tried again after a pause",
+            count(found.throttled, "call")
         ));
     }
 
@@ -66,10 +66,14 @@ pub fn run(args: &PopulateArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outc
         ui.say(note);
     }
     if edit.kept_stale > 0 && !args.prune {
-        ui.say(&format!(
-            "{} profiles are for roles you can no longer reach; --prune removes them",
-            edit.kept_stale
-        ));
+        ui.say(&if edit.kept_stale == 1 {
+            "1 profile is for a role you can no longer reach; --prune removes it".to_string()
+        } else {
+            format!(
+                "{} profiles are for roles you can no longer reach; --prune removes them",
+                edit.kept_stale
+            )
+        });
     }
     let where_ = paths.config.display();
     if args.dry_run {
@@ -86,14 +90,15 @@ pub fn run(args: &PopulateArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outc
     }
     if !planned.wrote() {
         ui.say(&format!(
-            "no changes: {} profiles for sso-session {name} in {where_} are up to date",
-            edit.profiles
+            "no changes: {} for sso-session {name} in {where_} {} up to date",
+            count(edit.profiles, "profile"),
+            if edit.profiles == 1 { "is" } else { "are" }
         ));
         return Ok(Outcome::Print(String::new()));
     }
     ui.say(&format!(
-        "wrote {} profiles for sso-session {name} to {where_} ({})",
-        edit.profiles,
+        "wrote {} for sso-session {name} to {where_} ({})",
+        count(edit.profiles, "profile"),
         edit.summary()
     ));
     Ok(Outcome::Print(String::new()))

@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::settings::Settings;
 
 pub fn run(args: &UnsetArgs, settings: &Settings) -> Result<Outcome> {
-    let shell = shell_for(args.shell, settings);
+    let shell = shell_for(args.shell, settings)?;
     Ok(Outcome::Print(crate::shell::render(
         shell,
         &crate::env::deactivate(),

@@ -6,7 +6,7 @@ use crate::settings::Settings;
 use crate::ui::Ui;
 
 pub fn run(args: &UseArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
-    let shell = shell_for(args.shell, settings);
+    let shell = shell_for(args.shell, settings)?;
     let name = match args.profile.as_deref() {
         // No name and a person at the terminal: a picker on stderr (Ctrl-C exits 130).
         None if settings.terminals.can_ask() => match crate::picker::pick_profile(ui, settings)? {

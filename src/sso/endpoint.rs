@@ -83,6 +83,43 @@ fn resolve_with(
     })
 }
 
+/// Which override sent a request to `url` (as errors show it: no query, no user name), when one
+/// did: `AWS_ENDPOINT_URL=http://127.0.0.1:9`, or the profile's services section. None when
+/// `url` is `region`'s own endpoint. For the hint after no answer came: a test server that has
+/// stopped leaves its variables behind, and the region is then not what to check.
+pub fn override_behind(url: &str, region: &str) -> Option<String> {
+    override_behind_with(url, region, &|name| std::env::var(name).ok())
+}
+
+fn override_behind_with(
+    url: &str,
+    region: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let domain = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    let under = |base: &str| {
+        let base = super::http::url_for_errors(base.trim().trim_end_matches('/'));
+        url == base || url.starts_with(&format!("{base}/"))
+    };
+    if under(&format!("https://oidc.{region}.{domain}"))
+        || under(&format!("https://portal.sso.{region}.{domain}"))
+    {
+        return None;
+    }
+    [OIDC_VAR, PORTAL_VAR, GLOBAL_VAR]
+        .into_iter()
+        .find_map(|var| {
+            let value = env(var).filter(|v| !v.trim().is_empty() && under(v))?;
+            let shown = super::http::url_for_errors(value.trim().trim_end_matches('/'));
+            Some(format!("{var}={shown}"))
+        })
+        .or_else(|| Some("an endpoint_url in the profile's services section".into()))
+}
+
 /// `[a-z0-9-]+`: a region becomes part of a host name, so nothing else may pass.
 pub fn is_region_name(region: &str) -> bool {
     !region.is_empty()
@@ -169,6 +206,50 @@ mod tests {
 
     fn none() -> ConfiguredEndpoints {
         ConfiguredEndpoints::default()
+    }
+
+    #[test]
+    fn the_override_behind_a_url_is_named() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let global = vars(&[(GLOBAL_VAR, "http://user:pw@127.0.0.1:9/ ")]);
+        assert_eq!(
+            override_behind_with("http://127.0.0.1:9/token", "eu-west-1", &global).as_deref(),
+            Some("AWS_ENDPOINT_URL=http://127.0.0.1:9")
+        );
+        let portal = vars(&[
+            (GLOBAL_VAR, "http://127.0.0.1:9"),
+            (PORTAL_VAR, "https://p.example"),
+        ]);
+        assert_eq!(
+            override_behind_with(
+                "https://p.example/federation/credentials",
+                "eu-west-1",
+                &portal
+            )
+            .as_deref(),
+            Some("AWS_ENDPOINT_URL_SSO=https://p.example")
+        );
+        let none = vars(&[]);
+        let section = override_behind_with("https://cfg.example/token", "eu-west-1", &none);
+        assert!(section.unwrap().contains("services section"));
+        for url in [
+            "https://oidc.eu-west-1.amazonaws.com/token",
+            "https://portal.sso.cn-north-1.amazonaws.com.cn/logout",
+        ] {
+            let region = if url.contains("cn-") {
+                "cn-north-1"
+            } else {
+                "eu-west-1"
+            };
+            assert_eq!(override_behind_with(url, region, &global), None, "{url}");
+        }
     }
 
     #[test]

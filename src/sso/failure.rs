@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn no_answer_gets_the_network_hint() {
         let down = || ApiError::Transport {
-            url: "https://portal".into(),
+            url: "https://portal.sso.ap-south-1.amazonaws.com/federation/credentials".into(),
             why: "connection refused".into(),
         };
         for call in [

@@ -39,8 +39,8 @@ impl fmt::Display for ApiError {
 }
 
 impl ApiError {
-    /// What to check when no answer came: the `AWS_CA_BUNDLE` file, or the network and the
-    /// region the endpoints were built from. None when the service did answer: its error says why.
+    /// What to check when no answer came: the `AWS_CA_BUNDLE` file, the endpoint override in
+    /// force, or the network and the region the endpoints were built from. None when the service did answer: its error says why.
     pub fn network_hint(&self, sso_region: &str) -> Option<String> {
         match self {
             ApiError::Service { .. } => None,
@@ -49,9 +49,18 @@ impl ApiError {
                  system's"
                     .into(),
             ),
-            ApiError::Transport { .. } => Some(format!(
-                "check your network, and that sso_region ({sso_region}) is right"
-            )),
+            ApiError::Transport { url, .. } => {
+                Some(match super::endpoint::override_behind(url, sso_region) {
+                    Some(source) => format!(
+                        "the endpoint comes from {source}: check that the server it names is \
+                         running, or remove the override to reach IAM Identity Center in \
+                         {sso_region}"
+                    ),
+                    None => {
+                        format!("check your network, and that sso_region ({sso_region}) is right")
+                    }
+                })
+            }
         }
     }
 
@@ -513,7 +522,7 @@ fn never_sent(e: &ureq::Error) -> bool {
 }
 
 /// Drops the query and fragment (account ids, page tokens) and any `user:password@`.
-fn url_for_errors(url: &str) -> String {
+pub(crate) fn url_for_errors(url: &str) -> String {
     let end = url.find(['?', '#']).unwrap_or(url.len());
     let url = url.get(..end).unwrap_or(url);
     let Some((scheme, rest)) = url.split_once("://") else {

@@ -407,7 +407,7 @@ fn logout_without_a_name_ends_the_active_profiles_session() {
     let out = w.sb.run(&["logout"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("signed out of 1 SSO session(s)"),
+        stderr(&out).contains("signed out of 1 SSO session;"),
         "{}",
         stderr(&out)
     );

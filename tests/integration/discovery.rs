@@ -909,3 +909,27 @@ fn rand_suffix() -> u32 {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0)
 }
+
+#[test]
+fn populate_counts_one_of_a_kind_in_the_singular() {
+    let w = World::with_mock(
+        MockSso::builder()
+            .interval(0)
+            .account("111111111111", "solo", &["Admin"])
+            .start(),
+    )
+    .with_browser();
+    w.sb.write_config(HAND_WRITTEN);
+    let err = assert_ok(&populate(&w, &[]));
+    assert!(err.contains("found 1 role in 1 account in"), "{err}");
+    assert!(
+        err.contains("wrote 1 profile for sso-session corp"),
+        "{err}"
+    );
+    let err = assert_ok(&populate(&w, &[]));
+    assert!(
+        err.contains("no changes: 1 profile for sso-session corp in")
+            && err.contains("is up to date"),
+        "{err}"
+    );
+}

@@ -405,7 +405,7 @@ fn logout_ends_the_session_and_removes_its_files() {
     assert!(!w.path(CORP_TOKEN).exists());
     assert_eq!(std::fs::read_dir(w.path("cli/cache")).unwrap().count(), 0);
     assert!(
-        stderr(&out).contains("removed 2 cached role credential"),
+        stderr(&out).contains("removed the cached credentials of 2 roles"),
         "{}",
         stderr(&out)
     );

@@ -126,8 +126,8 @@ pub(super) fn choose_account(
             None => Err(Error::new(
                 format!("account {id}"),
                 format!(
-                    "is not among the {} accounts this sign-in can reach",
-                    accounts.len()
+                    "is not among those this sign-in can reach ({})",
+                    crate::ui::count(accounts.len(), "account")
                 ),
             )
             .with_hint("`ssoenv populate --dry-run` lists every account and role you can reach")),
