@@ -363,8 +363,9 @@ fn use_prints_for_the_shell_that_evaluates_not_the_login_shell() {
     let found = shells();
     let path = |want: Sh| found.iter().find(|(sh, _)| *sh == want).map(|(_, p)| p);
     let w = World::new().with_browser();
-    // Signed in first, so that anything on stderr is the shell complaining about the output.
-    let login = w.sb.run(&["login", "dev"]);
+    // Signed in and the credentials cached first (a fetch is confirmed on stderr), so that
+    // anything on stderr is the shell complaining about the output.
+    let login = w.sb.run(&["use", "--shell", "bash", "dev"]);
     assert!(login.status.success(), "{}", describe(&login));
     for (sh, program) in &found {
         let other = if *sh == Sh::Fish { Sh::Bash } else { Sh::Fish };
