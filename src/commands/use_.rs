@@ -3,16 +3,25 @@ use crate::activate::{Ready, changes_for};
 use crate::auth::Source;
 use crate::cli::UseArgs;
 use crate::error::Result;
+use crate::picker::Picked;
 use crate::settings::Settings;
 use crate::ui::Ui;
 
 pub fn run(args: &UseArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let shell = shell_for(args.shell, settings);
     let name = match args.profile.as_deref() {
-        // No name and a person at the terminal: a picker on stderr (Ctrl-C exits 130).
-        None if settings.terminals.can_ask() => match crate::picker::pick_profile(ui, settings)? {
-            Some(name) => name,
-            None => return Ok(Outcome::Exit(130)),
+        // No name and a person at the terminal: a picker on stderr. Escape and Ctrl-C both
+        // choose nothing; the status tells them apart (130, as a shell does for SIGINT).
+        None if settings.terminals.can_ask() => match crate::picker::pick_profile(settings)? {
+            Picked::Name(name) => name,
+            nothing => {
+                ui.say("no profile chosen");
+                return Ok(Outcome::Exit(if nothing == Picked::Interrupted {
+                    130
+                } else {
+                    1
+                }));
+            }
         },
         arg => settings.profile.selected(arg),
     };
