@@ -1,6 +1,7 @@
 //! The whole chain for one profile: profile → token → role credentials → environment changes.
 //! `use` renders the changes for a shell; `exec` applies them to a child.
 
+use crate::auth::Source;
 use crate::cache::CacheDirs;
 use crate::context::{Context, Policy};
 use crate::credentials;
@@ -11,18 +12,29 @@ use crate::shell::EnvChanges;
 use crate::sso_profile::SsoProfile;
 use crate::ui::Ui;
 
+/// A profile made ready: the changes, and what a command needs to say what it activated.
+pub struct Ready {
+    pub changes: EnvChanges,
+    /// When the credentials expire (epoch seconds).
+    pub expires_at: i64,
+    pub source: Source,
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub role_name: String,
+}
+
 /// The variables that make `name` the active profile in the environment `settings` was read
-/// from, and when its credentials expire (epoch seconds).
+/// from, and where its credentials came from.
 pub fn changes_for(
     name: &str,
     ui: &dyn Ui,
     settings: &Settings,
     policy: &Policy,
     force_refresh: bool,
-) -> Result<(EnvChanges, i64)> {
+) -> Result<Ready> {
     let target = SsoProfile::load(name)?;
     let ctx = Context::new(CacheDirs::from_env()?, ui, settings);
-    let c = credentials::role_credentials(
+    let (c, source) = credentials::role_credentials(
         &ctx,
         &target.sso,
         || target.endpoints(),
@@ -40,5 +52,12 @@ pub fn changes_for(
         session_token: &c.session_token,
         expires_at: c.expiration,
     };
-    Ok((activate(&activation, &settings.current), c.expiration))
+    Ok(Ready {
+        changes: activate(&activation, &settings.current),
+        expires_at: c.expiration,
+        source,
+        account_id: target.sso.account_id.clone(),
+        account_name: target.profile.account_name.clone(),
+        role_name: target.sso.role_name.clone(),
+    })
 }

@@ -19,6 +19,20 @@ pub const REFRESH_WINDOW: i64 = 15 * 60;
 /// A token with less than this left is treated as expired: a request could outlive it.
 const MIN_LEFT: i64 = 60;
 
+/// Where what a command used came from, so that it can tell the person when something happened
+/// (a sign-in, a refresh, a request) and stay silent when everything came from the caches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// From the caches: no request was made.
+    Cache,
+    /// Role credentials requested with a cached token.
+    Fetched,
+    /// The SSO token was refreshed (and role credentials requested with it).
+    Refreshed,
+    /// The person signed in.
+    SignedIn,
+}
+
 /// What to do with the token the cache holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -118,10 +132,22 @@ pub fn token(
     rejected: Option<&str>,
     force_login: bool,
 ) -> Result<TokenFile> {
+    obtain(ctx, session, endpoints, policy, rejected, force_login).map(|(token, _)| token)
+}
+
+/// `token`, and whether it came from the cache, a refresh or a sign-in.
+fn obtain(
+    ctx: &Context,
+    session: &SsoSession,
+    endpoints: &Endpoints,
+    policy: &Policy,
+    rejected: Option<&str>,
+    force_login: bool,
+) -> Result<(TokenFile, Source)> {
     let path = ctx.dirs.token_path(session);
     let decide = || load(ctx, &path, session, rejected);
     if !force_login && let Decision::Reuse(token) = decide() {
-        return Ok(token);
+        return Ok((token, Source::Cache));
     }
     let key = cache::token_key(session);
     let (_lock, waited) = match cache::try_lock(&ctx.dirs, &key) {
@@ -137,8 +163,8 @@ pub fn token(
         // still works serves while the other process refreshes it; else fail at once.
         Ok(Locked::Busy(busy)) if policy.no_login && !force_login => {
             return match decide() {
-                Decision::Reuse(token) => Ok(token),
-                Decision::Refresh(old) if still_usable(&old, ctx.now()) => Ok(old),
+                Decision::Reuse(token) => Ok((token, Source::Cache)),
+                Decision::Refresh(old) if still_usable(&old, ctx.now()) => Ok((old, Source::Cache)),
                 _ => Err(busy_error(&session.start_url, &busy.holder(), None)),
             };
         }
@@ -146,21 +172,21 @@ pub fn token(
     };
     // Another process finished while we waited: its token is the one to use, even for `login`.
     if waited && let Decision::Reuse(token) = decide() {
-        return Ok(token);
+        return Ok((token, Source::Cache));
     }
     if !force_login {
         match decide() {
-            Decision::Reuse(token) => return Ok(token),
+            Decision::Reuse(token) => return Ok((token, Source::Cache)),
             Decision::Refresh(old) => match refresh(ctx, session, endpoints, &old) {
                 Ok(new) => {
                     save(ctx, &path, &new);
-                    return Ok(new);
+                    return Ok((new, Source::Refreshed));
                 }
                 Err(why) => {
                     ctx.ui
                         .warn(&format!("could not refresh the SSO token: {why}"));
                     if still_usable(&old, ctx.now()) {
-                        return Ok(old);
+                        return Ok((old, Source::Cache));
                     }
                 }
             },
@@ -177,11 +203,12 @@ pub fn token(
     }
     let token = crate::login::login(ctx, session, endpoints, policy)?;
     save(ctx, &path, &token);
-    Ok(token)
+    Ok((token, Source::SignedIn))
 }
 
 /// `call` with a usable token for `session`. A 401 means the token was revoked or expired early:
 /// sign in again once, and call once more. Any other failure becomes an error by `failed`.
+/// The `Source` says where the token that served came from.
 pub fn with_token<T>(
     ctx: &Context,
     session: &SsoSession,
@@ -189,16 +216,16 @@ pub fn with_token<T>(
     policy: &Policy,
     mut call: impl FnMut(&TokenFile) -> Result<T, ApiError>,
     failed: impl Fn(ApiError) -> Error,
-) -> Result<(TokenFile, T)> {
-    let mut token = token(ctx, session, endpoints, policy, None, false)?;
+) -> Result<(TokenFile, Source, T)> {
+    let (mut token, mut source) = obtain(ctx, session, endpoints, policy, None, false)?;
     let mut retried = false;
     loop {
         match call(&token) {
-            Ok(value) => return Ok((token, value)),
+            Ok(value) => return Ok((token, source, value)),
             Err(ApiError::Service { status: 401, .. }) if !retried => {
                 retried = true;
                 let rejected = token.access_token.clone();
-                token = self::token(ctx, session, endpoints, policy, Some(&rejected), false)?;
+                (token, source) = obtain(ctx, session, endpoints, policy, Some(&rejected), false)?;
             }
             Err(err) => return Err(failed(err)),
         }

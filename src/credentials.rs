@@ -4,7 +4,7 @@
 //! (`unusable`) decides whether credentials may be handed out or cached: a cached entry that fails
 //! it is fetched again, a reply that fails it is an error, and nothing that fails it is cached.
 
-use crate::auth::{self, REFRESH_WINDOW};
+use crate::auth::{self, REFRESH_WINDOW, Source};
 use crate::cache::{self, RoleFile, RoleFileCredentials, TokenFile};
 use crate::config::Sso;
 use crate::context::{Context, Policy};
@@ -23,21 +23,22 @@ pub fn cached(ctx: &Context, sso: &Sso) -> Option<RoleCredentials> {
     })
 }
 
+/// The credentials, and where they came from: the cache, a request, a refresh or a sign-in.
 pub fn role_credentials(
     ctx: &Context,
     sso: &Sso,
     endpoints: impl Fn() -> Result<Endpoints>,
     policy: &Policy,
     force_refresh: bool,
-) -> Result<RoleCredentials> {
+) -> Result<(RoleCredentials, Source)> {
     if !force_refresh
         && let Some(credentials) = cached(ctx, sso)
         && unusable(&credentials, REFRESH_WINDOW, ctx.now()).is_none()
     {
-        return Ok(credentials);
+        return Ok((credentials, Source::Cache));
     }
     let endpoints = endpoints()?;
-    let (token, credentials) = auth::with_token(
+    let (token, source, credentials) = auth::with_token(
         ctx,
         &sso.login_target(),
         &endpoints,
@@ -88,7 +89,11 @@ pub fn role_credentials(
     if cached_token.found().map(|t| t.access_token) != Some(token.access_token) {
         let _ = cache::remove(&path);
     }
-    Ok(credentials)
+    let source = match source {
+        Source::Cache => Source::Fetched,
+        other => other,
+    };
+    Ok((credentials, source))
 }
 
 /// Credentials whose expiration is this close (seconds) or past are not worth handing out.

@@ -148,6 +148,7 @@ pub fn accounts_signed_in(
         },
         |err| api_error(session, "ListAccounts", err),
     )
+    .map(|(token, _, accounts)| (token, accounts))
 }
 
 fn api_error(session: &SsoSession, call: &str, err: ApiError) -> Error {

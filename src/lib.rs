@@ -43,5 +43,6 @@ pub mod settings;
 pub mod shell;
 pub mod sso;
 pub mod sso_profile;
+pub mod start_url;
 pub mod time;
 pub mod ui;

@@ -10,7 +10,7 @@ use inquire::{InquireError, Select};
 use crate::config::{Config, Kind, Paths};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
-use crate::ui::{Ui, printable};
+use crate::ui::printable;
 
 /// One line of the list: `name  account/role  region`, the columns aligned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,10 +61,20 @@ pub fn starting_cursor(choices: &[Choice], active: Option<&str>, fallback: &str)
     active.and_then(at).or_else(|| at(fallback)).unwrap_or(0)
 }
 
-/// Asks the person for a profile (ask only when `settings.terminals.can_ask()`). `Ok(None)`: interrupted with Ctrl-C (already said on the
-/// terminal; `use` then exits with 130, as a shell does for SIGINT). Escape is an error,
-/// "no profile chosen" (exit 1).
-pub fn pick_profile(ui: &dyn Ui, settings: &Settings) -> Result<Option<String>> {
+/// How the picker ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Picked {
+    Name(String),
+    /// Escape.
+    Canceled,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+/// Asks the person for a profile (ask only when `settings.terminals.can_ask()`). Escape and
+/// Ctrl-C are two ways of choosing nothing: the caller says so once, and tells them apart only
+/// by the exit status.
+pub fn pick_profile(settings: &Settings) -> Result<Picked> {
     let config = Config::load(Paths::from_env()?)?;
     let choices = choices(&config);
     if choices.is_empty() {
@@ -97,12 +107,9 @@ pub fn pick_profile(ui: &dyn Ui, settings: &Settings) -> Result<Option<String>> 
         select = select.with_render_config(inquire::ui::RenderConfig::empty());
     }
     match select.prompt() {
-        Ok(choice) => Ok(Some(choice.name)),
-        Err(InquireError::OperationInterrupted) => {
-            ui.say("no profile chosen (interrupted)");
-            Ok(None)
-        }
-        Err(InquireError::OperationCanceled) => Err(Error::new("profile", "no profile chosen")),
+        Ok(choice) => Ok(Picked::Name(choice.name)),
+        Err(InquireError::OperationInterrupted) => Ok(Picked::Interrupted),
+        Err(InquireError::OperationCanceled) => Ok(Picked::Canceled),
         Err(InquireError::NotTTY) => Err(Error::new("profile picker", "no terminal to show it on")
             .with_hint("name a profile: `ssoenv use PROFILE`")),
         Err(other) => Err(Error::new("profile picker", other.to_string())

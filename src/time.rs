@@ -26,6 +26,23 @@ pub fn format_rfc3339(epoch: i64) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
+/// `HH:MM` of `epoch` on the local clock, for a person (`valid until 14:05`). Where the local
+/// zone is unknown, the UTC time with `UTC` after it.
+pub fn local_clock(epoch: i64) -> String {
+    #[cfg(unix)]
+    {
+        // localtime_r reads $TZ and the zone files itself; no crate keeps a zone database here.
+        let t = epoch.clamp(0, LAST) as libc::time_t;
+        // SAFETY: `tm` is plain data that localtime_r fills, or leaves as is when it fails.
+        let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+        if !unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+            return format!("{:02}:{:02}", tm.tm_hour, tm.tm_min);
+        }
+    }
+    let secs = epoch.rem_euclid(86_400);
+    format!("{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60)
+}
+
 /// Epoch seconds of a cache timestamp, or None when it is not one.
 pub fn parse(text: &str) -> Option<i64> {
     let text = text.trim();

@@ -32,14 +32,15 @@ pub fn run(args: &CredentialProcessArgs, ui: &dyn Ui, settings: &Settings) -> Re
         no_login: !settings.terminals.stderr,
         ..Policy::default()
     };
-    let c = credentials::role_credentials(&ctx, &target.sso, || target.endpoints(), &policy, false)
-        .map_err(|err| match err.kind {
-            ErrorKind::LoginNeeded => err.with_hint(format!(
-                "run `ssoenv login {}` in a terminal",
-                crate::shell::word(&name)
-            )),
-            _ => err,
-        })?;
+    let (c, _) =
+        credentials::role_credentials(&ctx, &target.sso, || target.endpoints(), &policy, false)
+            .map_err(|err| match err.kind {
+                ErrorKind::LoginNeeded => err.with_hint(format!(
+                    "run `ssoenv login {}` in a terminal",
+                    crate::shell::word(&name)
+                )),
+                _ => err,
+            })?;
     let doc = ProcessCredentials {
         version: 1,
         access_key_id: &c.access_key_id,

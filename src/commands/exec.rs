@@ -12,8 +12,8 @@ pub fn run(args: &ExecArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome>
     // The profile active in this shell comes first: `awsuse dev` then `ssoenv exec -- cmd`.
     let name = settings.profile.active(args.profile.as_deref());
     // Fresh from the caches, so a shell whose exported keys expired still hands live ones on.
-    let (changes, _) =
-        crate::activate::changes_for(&name, ui, settings, &Policy::default(), false)?;
+    let changes =
+        crate::activate::changes_for(&name, ui, settings, &Policy::default(), false)?.changes;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(Error::usage("exec", "no command given after --"));
     };

@@ -153,6 +153,8 @@ pub struct Http {
 /// What came back from one exchange, read in full so that a retry decision can be made on it.
 struct Reply {
     status: u16,
+    /// Where a redirect points (`location`), read only by `redirect`.
+    location: Option<String>,
     error_type: Option<String>,
     retry_after: Option<Duration>,
     body: String,
@@ -168,6 +170,8 @@ enum Repeat {
 }
 
 enum Request<'a> {
+    /// A GET that carries nothing: a start URL's redirect.
+    Plain,
     Get {
         bearer: &'a str,
     },
@@ -185,6 +189,7 @@ impl<'a> Request<'a> {
     /// declared of a JSON body.
     fn secrets(&self) -> &[&'a str] {
         match self {
+            Request::Plain => &[],
             Request::Get { bearer } | Request::PostBearer { bearer } => {
                 std::slice::from_ref(bearer)
             }
@@ -333,6 +338,16 @@ impl Http {
             .and_then(|reply| json_object(url, reply, &[bearer]))
     }
 
+    /// GET `url` with no credentials and without following a redirect: where its redirect
+    /// points (3xx with a `location`), or None for any other answer. The caller decides whether
+    /// to follow it, so that no hop it has not checked is ever requested.
+    pub fn redirect(&self, url: &str) -> Result<Option<String>, ApiError> {
+        let reply = self.call(url, &Request::Plain, Repeat::Safe)?;
+        Ok(reply
+            .location
+            .filter(|_| (300..400).contains(&reply.status)))
+    }
+
     /// POST with the bearer header and no body; any 2xx is success (portal logout).
     pub fn post_bearer(&self, url: &str, bearer: &str) -> Result<(), ApiError> {
         let reply = self.call(url, &Request::PostBearer { bearer }, Repeat::Safe)?;
@@ -408,6 +423,14 @@ impl Http {
             self.global_timeout.min(left),
         );
         let mut response = match request {
+            Request::Plain => self
+                .agent
+                .get(url)
+                .config()
+                .timeout_connect(Some(connect))
+                .timeout_global(Some(global))
+                .build()
+                .call()?,
             Request::Get { bearer } => self
                 .agent
                 .get(url)
@@ -443,6 +466,7 @@ impl Http {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
+        let location = header("location");
         let error_type = header("x-amzn-errortype");
         let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
         let status = response.status().as_u16();
@@ -454,6 +478,7 @@ impl Http {
             .read_to_string()?;
         Ok(Reply {
             status,
+            location,
             error_type,
             retry_after: retry_after.map(Duration::from_secs),
             body,

@@ -933,3 +933,83 @@ fn populate_counts_one_of_a_kind_in_the_singular() {
         "{err}"
     );
 }
+
+/// A company's start URL alias: `/start` redirects (relatively) to `/hop`, which redirects to
+/// the access portal on `*.portal.eu-west-3.app.aws`. Only the two loopback hops are requested.
+fn vanity_portal() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", server.server_addr().to_ip().unwrap());
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let target = match request.url() {
+                "/start" => "/hop",
+                "/hop" => "https://ssoins-7223a1b2c3d4e5f6.portal.eu-west-3.app.aws/",
+                _ => {
+                    let _ = request.respond(tiny_http::Response::empty(404));
+                    continue;
+                }
+            };
+            let location = tiny_http::Header::from_bytes("Location", target).unwrap();
+            let _ = request.respond(tiny_http::Response::empty(302).with_header(location));
+        }
+    });
+    (format!("{base}/start"), hits)
+}
+
+#[test]
+fn configure_finds_the_region_of_a_vanity_start_url_and_warns_of_odd_names() {
+    let w = World::new().with_browser();
+    let (start_url, hits) = vanity_portal();
+    let configure = |session: &str, extra: &[&str]| {
+        let mut args = vec![
+            "configure",
+            "--sso-session",
+            session,
+            "--start-url",
+            &start_url,
+            "--account-id",
+            "111111111111",
+            "--role-name",
+            "ReadOnly",
+            "--profile",
+        ];
+        args.push(if extra.is_empty() { "vanity" } else { "pinned" });
+        args.extend_from_slice(extra);
+        w.sb.run(&args)
+    };
+    let err = assert_ok(&configure("corp!", &[]));
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert!(
+        err.contains("sso_region = eu-west-3, from the access portal's address"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: [sso-session corp!]: the name holds \"!\" outside")
+            && err.contains("SDKs for JavaScript and Rust")
+            && err.contains("corp-"),
+        "{err}"
+    );
+    let written = read(&w);
+    assert!(
+        written.contains(&format!(
+            "[sso-session corp!]\nsso_start_url = {start_url}\nsso_region = eu-west-3\n"
+        )),
+        "{written}"
+    );
+
+    // --sso-region wins: nothing is requested, and a plain name draws no warning.
+    let err = assert_ok(&configure("pinned", &["--sso-region", "us-west-2"]));
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert!(!err.contains("warning"), "{err}");
+    assert!(
+        read(&w).contains(&format!(
+            "[sso-session pinned]\nsso_start_url = {start_url}\nsso_region = us-west-2\n"
+        )),
+        "{}",
+        read(&w)
+    );
+}

@@ -698,3 +698,39 @@ fn a_failed_refresh_falls_back_on_the_token_it_had() {
     assert_eq!(w.mock.authorize_hits() + w.mock.device_authorizations(), 0);
     assert!(w.browser_visits().is_empty());
 }
+
+#[test]
+fn use_confirms_a_sign_in_or_fetch_and_is_silent_from_the_caches() {
+    let mut w = World::new().with_browser();
+    // Two hours east of UTC (POSIX spells it with the sign inverted): "valid until" is local.
+    w.sb.env("TZ", "XXX-2");
+    let line = |out: &Output| {
+        let expires: i64 = eval_bash(&stdout(out))["SSOENV_EXPIRES_AT"]
+            .parse()
+            .unwrap();
+        let local = (expires + 2 * 3600).rem_euclid(86_400);
+        format!("{:02}:{:02}", local / 3600, local % 3600 / 60)
+    };
+    let first = w.sb.run(&["use", "dev", "--shell", "bash"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stderr(&first).ends_with(&format!(
+            "ssoenv: dev: account 111111111111 as AdministratorAccess, valid until {}\n",
+            line(&first)
+        )),
+        "{}",
+        stderr(&first)
+    );
+    let cached = w.sb.run(&["use", "dev", "--shell", "bash"]);
+    assert!(cached.status.success(), "{}", stderr(&cached));
+    assert_eq!(stderr(&cached), "", "a use from the caches said something");
+    // A cached token but no role credentials yet: one request, and it is said.
+    let fetched = w.sb.run(&["use", "prod", "--shell", "bash"]);
+    assert_eq!(
+        stderr(&fetched),
+        format!(
+            "ssoenv: prod: account 222222222222 as ReadOnly, valid until {}\n",
+            line(&fetched)
+        )
+    );
+}

@@ -363,8 +363,9 @@ fn use_prints_for_the_shell_that_evaluates_not_the_login_shell() {
     let found = shells();
     let path = |want: Sh| found.iter().find(|(sh, _)| *sh == want).map(|(_, p)| p);
     let w = World::new().with_browser();
-    // Signed in first, so that anything on stderr is the shell complaining about the output.
-    let login = w.sb.run(&["login", "dev"]);
+    // Signed in and the credentials cached first (a fetch is confirmed on stderr), so that
+    // anything on stderr is the shell complaining about the output.
+    let login = w.sb.run(&["use", "--shell", "bash", "dev"]);
     assert!(login.status.success(), "{}", describe(&login));
     for (sh, program) in &found {
         let other = if *sh == Sh::Fish { Sh::Bash } else { Sh::Fish };
@@ -827,7 +828,12 @@ fn the_picker_works_on_a_terminal() {
     let pane = t.wait("the status after Escape", |p| {
         p.contains("status=1 profile=prod")
     });
-    assert!(pane.contains("no profile chosen"), "{pane}");
+    // Escape and Ctrl-C say the same thing; only their statuses differ.
+    assert_eq!(
+        pane.matches("\nssoenv: no profile chosen\n").count(),
+        1,
+        "{pane}"
+    );
     t.wait_prompt(6);
 
     // Ctrl-C: 130, as for an interrupted command.
@@ -840,9 +846,14 @@ fn the_picker_works_on_a_terminal() {
     t.wait_prompt(7);
     t.type_text("echo \"status=$? profile=$SSOENV_PROFILE\"");
     t.keys(&["Enter"]);
-    t.wait("the status after Ctrl-C", |p| {
+    let pane = t.wait("the status after Ctrl-C", |p| {
         p.contains("status=130 profile=prod")
     });
+    assert_eq!(
+        pane.matches("\nssoenv: no profile chosen\n").count(),
+        2,
+        "{pane}"
+    );
     t.wait_prompt(8);
 
     // The picker never writes to stdout: with stdout in a file, the file holds only the code.

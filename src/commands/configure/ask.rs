@@ -12,6 +12,7 @@ use crate::cli::ConfigureArgs;
 use crate::config::{Config, SsoSession};
 use crate::configure_plan::{SCOPES, Taken};
 use crate::error::{Error, Result};
+use crate::settings::Settings;
 use crate::sso::endpoint;
 use crate::sso::portal::Account;
 use crate::ui::{Shown, Ui, printable};
@@ -24,6 +25,7 @@ pub(super) fn choose_session(
     config: &Config,
     ask: &Ask,
     ui: &dyn Ui,
+    settings: &Settings,
 ) -> Result<(SsoSession, bool)> {
     if let Some(url) = &args.start_url {
         check_start_url(url)?;
@@ -98,10 +100,20 @@ pub(super) fn choose_session(
         None if ask.terminal => ask.start_url()?,
         None => return Err(missing("--start-url", "the new sso-session's start URL")),
     };
+    if let Some(why) = sdk_unreadable(&name) {
+        ui.warn(&format!(
+            "[sso-session {name}]: {why}; the AWS CLI reads it, but the AWS SDKs for JavaScript \
+             and Rust refuse the whole config file (a name such as {} avoids it)",
+            sdk_readable(&name)
+        ));
+    }
     let region = match &args.sso_region {
         Some(region) => region.clone(),
-        None if ask.terminal => ask.sso_region()?,
-        None => return Err(missing("--sso-region", "the new sso-session's region")),
+        None => match derived_region(&start_url, settings, ui) {
+            Some(region) => region,
+            None if ask.terminal => ask.sso_region()?,
+            None => return Err(missing("--sso-region", "the new sso-session's region")),
+        },
     };
     Ok((
         SsoSession {
@@ -289,6 +301,56 @@ fn check_session_name(name: &str) -> Result<()> {
     check_profile_name("--sso-session", name)
 }
 
+/// The region of the instance behind `start_url`, as the AWS CLI finds it (`start_url`), said to
+/// the person; None, with the reason, when it cannot be found.
+fn derived_region(start_url: &str, settings: &Settings, ui: &dyn Ui) -> Option<String> {
+    let http = crate::sso::http::Http::new(settings);
+    match crate::start_url::find_region(&http, start_url) {
+        Ok(Some(found)) => {
+            ui.say(&format!(
+                "sso_region = {}, from the access portal's address ({})",
+                found.region, found.portal
+            ));
+            Some(found.region)
+        }
+        Ok(None) => None,
+        Err(why) => {
+            ui.warn(&format!(
+                "could not find the region from the start URL: {why}"
+            ));
+            None
+        }
+    }
+}
+
+/// Why the AWS SDKs for JavaScript and Rust cannot read a `[sso-session NAME]`: their config
+/// parsers accept only `[A-Za-z0-9_.@%:+/-]` in a section name, and drop or refuse the rest.
+fn sdk_unreadable(name: &str) -> Option<String> {
+    let bad: String = name
+        .chars()
+        .filter(|c| !(c.is_ascii_alphanumeric() || "_.@%:+/-".contains(*c)))
+        .collect();
+    (!bad.is_empty()).then(|| {
+        format!(
+            "the name holds {} outside [A-Za-z0-9_.@%:+/-]",
+            crate::ui::printable(&format!("{bad:?}"))
+        )
+    })
+}
+
+/// `name` with every character the SDKs refuse made `-`.
+fn sdk_readable(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_.@%:+/-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 fn check_start_url(url: &str) -> Result<()> {
     if url_problem(url).is_none() {
         Ok(())
@@ -467,5 +529,17 @@ mod tests {
         assert!(url_problem("https://d-1.awsapps.com/start").is_none());
         assert!(url_problem("d-1.awsapps.com").is_some());
         assert!(same_url("https://x/start/", "https://x/start"));
+    }
+
+    #[test]
+    fn session_names_the_sdks_refuse_are_found() {
+        for good in ["corp", "corp.prod_1-a@b%c:d+e/f"] {
+            assert_eq!(sdk_unreadable(good), None, "{good}");
+        }
+        for bad in ["corp!", "café", "a=b", "(x)"] {
+            assert!(name_problem(bad).is_none(), "{bad:?} is refused outright");
+            assert!(sdk_unreadable(bad).is_some(), "{bad:?}");
+        }
+        assert_eq!(sdk_readable("café(1)"), "caf--1-");
     }
 }

@@ -36,7 +36,7 @@ pub fn run(args: &ConfigureArgs, ui: &dyn Ui, settings: &Settings) -> Result<Out
         check_profile_name("--profile", name)?;
         taken.check(name, args.force, &paths)?;
     }
-    let (session, new_session) = choose_session(args, &config, &ask, ui)?;
+    let (session, new_session) = choose_session(args, &config, &ask, ui, settings)?;
     let endpoints = endpoint::resolve(&session.region, &ConfiguredEndpoints::default())?;
     let session_name = session.name.clone().unwrap_or_default();
 
