@@ -102,7 +102,7 @@ fn override_behind_with(
         "amazonaws.com"
     };
     let under = |base: &str| {
-        let base = super::http::url_for_errors(base.trim().trim_end_matches('/'));
+        let base = url_for_errors(base.trim().trim_end_matches('/'));
         url == base || url.starts_with(&format!("{base}/"))
     };
     if under(&format!("https://oidc.{region}.{domain}"))
@@ -114,10 +114,22 @@ fn override_behind_with(
         .into_iter()
         .find_map(|var| {
             let value = env(var).filter(|v| !v.trim().is_empty() && under(v))?;
-            let shown = super::http::url_for_errors(value.trim().trim_end_matches('/'));
+            let shown = url_for_errors(value.trim().trim_end_matches('/'));
             Some(format!("{var}={shown}"))
         })
         .or_else(|| Some("an endpoint_url in the profile's services section".into()))
+}
+
+/// A URL as errors show it: drops the query and fragment (account ids, page tokens) and any `user:password@`.
+pub(crate) fn url_for_errors(url: &str) -> String {
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let url = url.get(..end).unwrap_or(url);
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    format!("{scheme}://{host}{path}")
 }
 
 /// `[a-z0-9-]+`: a region becomes part of a host name, so nothing else may pass.

@@ -67,7 +67,7 @@ impl ApiError {
     /// A Transport error for `url`; the query string is dropped because it can carry account ids.
     pub(crate) fn transport(url: &str, why: impl Into<String>) -> ApiError {
         ApiError::Transport {
-            url: url_for_errors(url),
+            url: super::endpoint::url_for_errors(url),
             why: why.into(),
         }
     }
@@ -544,18 +544,6 @@ fn never_sent(e: &ureq::Error) -> bool {
         ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
         _ => false,
     }
-}
-
-/// Drops the query and fragment (account ids, page tokens) and any `user:password@`.
-pub(crate) fn url_for_errors(url: &str) -> String {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    let url = url.get(..end).unwrap_or(url);
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    format!("{scheme}://{host}{path}")
 }
 
 /// Below this length a "secret" protects nothing and replacing it would garble ordinary words;
@@ -1233,6 +1221,7 @@ mod tests {
     fn clean_collapses_and_bounds() {
         assert_eq!(clean("a\n\t b\x1b[0m", 100), "a b [0m");
         assert_eq!(clean("abcdef", 3), "abc…");
+        use super::super::endpoint::url_for_errors;
         assert_eq!(url_for_errors("https://h/p?q=1#f"), "https://h/p");
         assert_eq!(url_for_errors("http://u:pw@h:1/p@x"), "http://h:1/p@x");
         assert_eq!(url_for_errors("not a url?x"), "not a url");

@@ -13,6 +13,7 @@ mod exec;
 mod faults;
 mod fuzz;
 mod interop;
+mod layers;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
 mod readme;
