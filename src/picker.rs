@@ -1,11 +1,13 @@
 //! The profile picker: with no profile named and a person at the terminal, `ssoenv use` offers a
 //! fuzzy list of the IAM Identity Center profiles. It is drawn on stderr and reads the keyboard
-//! (inquire's crossterm back end writes to stderr and reads the terminal), so it works inside
-//! `awsuse`, where stdout is captured by the shell, and never puts a byte on stdout.
+//! (the terminal, in raw mode), so it works inside `awsuse`, where stdout is captured by the
+//! shell, and never puts a byte on stdout. Our own rather than inquire's `Select`, whose keys are
+//! fixed: there Ctrl-W or Ctrl-U type their letter, and a filter matching nothing shows nothing.
+
+mod model;
+mod screen;
 
 use std::fmt;
-
-use inquire::{InquireError, Select};
 
 use crate::config::{Config, Kind, Paths};
 use crate::error::{Error, Result};
@@ -99,22 +101,10 @@ pub fn pick_profile(settings: &Settings) -> Result<Picked> {
         profile.ssoenv_profile.as_deref(),
         &profile.selected(None),
     );
-    let mut select = Select::new("AWS profile:", choices)
-        .with_starting_cursor(cursor)
-        .with_page_size(12)
-        .with_formatter(&|picked| printable(&picked.value.name).into_owned());
-    if settings.no_color {
-        select = select.with_render_config(inquire::ui::RenderConfig::empty());
-    }
-    match select.prompt() {
-        Ok(choice) => Ok(Picked::Name(choice.name)),
-        Err(InquireError::OperationInterrupted) => Ok(Picked::Interrupted),
-        Err(InquireError::OperationCanceled) => Ok(Picked::Canceled),
-        Err(InquireError::NotTTY) => Err(Error::new("profile picker", "no terminal to show it on")
-            .with_hint("name a profile: `ssoenv use PROFILE`")),
-        Err(other) => Err(Error::new("profile picker", other.to_string())
-            .with_hint("name a profile: `ssoenv use PROFILE`")),
-    }
+    screen::run(&choices, cursor, !settings.no_color).map_err(|e| {
+        Error::new("profile picker", e.to_string())
+            .with_hint("name a profile: `ssoenv use PROFILE`")
+    })
 }
 
 #[cfg(test)]

@@ -785,11 +785,14 @@ fn the_picker_works_on_a_terminal() {
     let bash = bash.to_string_lossy().into_owned();
     let t = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]);
     t.wait_prompt(1);
-    t.type_text(Sh::Bash.load());
+    // The terminal's settings, to see the picker put them back however it ends.
+    t.type_text(&format!("{}; saved=$(stty -g)", Sh::Bash.load()));
     t.keys(&["Enter"]);
     t.wait_prompt(2);
+    let status = "echo \"status=$? profile=$SSOENV_PROFILE tty=$([ \"$(stty -g)\" = \"$saved\" ] \
+                  && echo same || echo changed)\"";
 
-    // Pick "prod" by typing part of it.
+    // The filter line edits as a shell's does, says when nothing matches, and picks "prod".
     t.type_text("awsuse");
     t.keys(&["Enter"]);
     let pane = t.wait("the picker", |p| {
@@ -797,16 +800,44 @@ fn the_picker_works_on_a_terminal() {
     });
     assert!(pane.contains("111111111111/AdministratorAccess"), "{pane}");
     assert!(pane.contains("222222222222/ReadOnly"), "{pane}");
-    t.type_text("pro");
-    t.wait("the filtered list", |p| {
+    // The filter line as drawn (the frame lies below it).
+    let filter_line = |p: &str| {
+        let line = p.lines().rfind(|l| l.contains("AWS profile:"));
+        line.unwrap_or_default().trim_end().to_string()
+    };
+    t.type_text("zz prod");
+    let pane = t.wait("nothing to match", |p| {
+        p.contains("no profile matches \"zz prod\"")
+    });
+    assert_eq!(filter_line(&pane), "? AWS profile: zz prod", "{pane}");
+    // Enter picks nothing when nothing matches: the picker stays for the keys that follow.
+    t.keys(&["Enter"]);
+    t.keys(&["C-w"]);
+    let pane = t.wait("Ctrl-W to delete a word", |p| {
+        p.contains("no profile matches \"zz \"")
+    });
+    assert_eq!(filter_line(&pane), "? AWS profile: zz", "{pane}");
+    t.keys(&["C-u"]);
+    let pane = t.wait("Ctrl-U to empty the line", |p| {
+        let picker = p.rsplit("AWS profile:").next().unwrap_or_default();
+        !p.contains("no profile matches") && picker.contains("legacy")
+    });
+    assert_eq!(filter_line(&pane), "? AWS profile:", "{pane}");
+    t.type_text("rod");
+    t.keys(&["C-a"]);
+    t.type_text("p");
+    let pane = t.wait("the filtered list", |p| {
         let picker = p.rsplit("AWS profile:").next().unwrap_or_default();
         picker.contains("prod") && !picker.contains("AdministratorAccess")
     });
+    assert_eq!(filter_line(&pane), "? AWS profile: prod", "{pane}");
     t.keys(&["Enter"]);
     t.wait_prompt(3);
-    t.type_text("echo \"status=$? profile=$SSOENV_PROFILE\"");
+    t.type_text(status);
     t.keys(&["Enter"]);
-    t.wait("prod to be active", |p| p.contains("status=0 profile=prod"));
+    t.wait("prod to be active", |p| {
+        p.contains("status=0 profile=prod tty=same")
+    });
     t.wait_prompt(4);
 
     // The picker starts on the active profile; Escape picks nothing and fails.
@@ -823,10 +854,10 @@ fn the_picker_works_on_a_terminal() {
     assert!(chosen.contains("prod"), "cursor on {chosen:?}\n{pane}");
     t.keys(&["Escape"]);
     t.wait_prompt(5);
-    t.type_text("echo \"status=$? profile=$SSOENV_PROFILE\"");
+    t.type_text(status);
     t.keys(&["Enter"]);
     let pane = t.wait("the status after Escape", |p| {
-        p.contains("status=1 profile=prod")
+        p.contains("status=1 profile=prod tty=same")
     });
     // Escape and Ctrl-C say the same thing; only their statuses differ.
     assert_eq!(
@@ -844,10 +875,10 @@ fn the_picker_works_on_a_terminal() {
     });
     t.keys(&["C-c"]);
     t.wait_prompt(7);
-    t.type_text("echo \"status=$? profile=$SSOENV_PROFILE\"");
+    t.type_text(status);
     t.keys(&["Enter"]);
     let pane = t.wait("the status after Ctrl-C", |p| {
-        p.contains("status=130 profile=prod")
+        p.contains("status=130 profile=prod tty=same")
     });
     assert_eq!(
         pane.matches("\nssoenv: no profile chosen\n").count(),
