@@ -56,8 +56,8 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     out.into()
 }
 
-/// An item of a picker (inquire draws the list, and echoes the choice, with `Display`): shown
-/// through `printable`, whatever the value holds.
+/// An item of one of `configure`'s inquire pickers (inquire draws the list, and echoes the
+/// choice, with `Display`): shown through `printable`, whatever the value holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shown<T>(pub T);
 

@@ -483,12 +483,13 @@ fn an_unapproved_device_code_ends_the_login_when_it_expires() {
     );
     assert!(!w.path(CORP_TOKEN).exists());
 
-    // The code's lifetime runs out on our side first.
+    // The code's lifetime runs out on our side first (the service would still take it).
     let w = World::with_mock(
         MockSso::builder()
             .interval(0)
             .auto_approve(false)
             .device_code_ttl_secs(1)
+            .device_code_grace_secs(60)
             .start(),
     );
     let err = assert_fails(&w.sb.run(&["use", "dev", "--no-browser"]), 1);

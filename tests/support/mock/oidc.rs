@@ -373,7 +373,7 @@ impl State {
             user_code: user_code.clone(),
             client_id,
             start_url,
-            expires_at_ms: now_ms() + ttl * 1000,
+            expires_at_ms: now_ms() + (ttl + self.cfg.device_code_grace) * 1000,
             state: DeviceState::Pending,
             interval,
             last_poll: None,

@@ -15,6 +15,8 @@ use super::portal::{Account, default_accounts, generate_accounts};
 pub(super) struct Config {
     pub(super) interval: u64,
     pub(super) device_code_ttl: u64,
+    /// Seconds a device code stays valid past the `expiresIn` it was announced with.
+    pub(super) device_code_grace: u64,
     pub(super) access_token_ttl: u64,
     pub(super) client_secret_ttl: u64,
     pub(super) role_credentials_ttl: u64,
@@ -49,6 +51,7 @@ impl Default for Config {
         Config {
             interval: 1,
             device_code_ttl: 600,
+            device_code_grace: 0,
             access_token_ttl: 8 * 3600,
             client_secret_ttl: 90 * 86_400,
             role_credentials_ttl: 3600,
@@ -131,6 +134,13 @@ impl MockSsoBuilder {
     /// `expiresIn` of device codes (default 600).
     pub fn device_code_ttl_secs(mut self, secs: u64) -> Self {
         self.cfg.device_code_ttl = secs;
+        self
+    }
+
+    /// Device codes stay valid `secs` longer than announced, so that only the client's own
+    /// deadline can end a wait (default 0).
+    pub fn device_code_grace_secs(mut self, secs: u64) -> Self {
+        self.cfg.device_code_grace = secs;
         self
     }
 
