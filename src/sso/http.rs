@@ -422,42 +422,30 @@ impl Http {
             self.connect_timeout.min(left),
             self.global_timeout.min(left),
         );
-        let mut response = match request {
-            Request::Plain => self
-                .agent
+        // Every try carries its own timeouts: what is left of the deadline at most.
+        let get = || {
+            self.agent
                 .get(url)
                 .config()
                 .timeout_connect(Some(connect))
                 .timeout_global(Some(global))
                 .build()
-                .call()?,
-            Request::Get { bearer } => self
-                .agent
-                .get(url)
-                .config()
-                .timeout_connect(Some(connect))
-                .timeout_global(Some(global))
-                .build()
-                .header(BEARER_HEADER, *bearer)
-                .call()?,
-            Request::PostJson { body, .. } => self
-                .agent
+        };
+        let post = || {
+            self.agent
                 .post(url)
                 .config()
                 .timeout_connect(Some(connect))
                 .timeout_global(Some(global))
                 .build()
+        };
+        let mut response = match request {
+            Request::Plain => get().call()?,
+            Request::Get { bearer } => get().header(BEARER_HEADER, *bearer).call()?,
+            Request::PostJson { body, .. } => post()
                 .header("content-type", "application/json")
                 .send(body.as_str())?,
-            Request::PostBearer { bearer } => self
-                .agent
-                .post(url)
-                .config()
-                .timeout_connect(Some(connect))
-                .timeout_global(Some(global))
-                .build()
-                .header(BEARER_HEADER, *bearer)
-                .send_empty()?,
+            Request::PostBearer { bearer } => post().header(BEARER_HEADER, *bearer).send_empty()?,
         };
         let header = |name: &str| {
             response
