@@ -151,17 +151,27 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
         return Err(err);
     }
 
-    let defaults = finish(defaults)?;
+    // botocore reads blocks per section, `[DEFAULT]`'s included: a broken block there breaks
+    // only the sections that inherit it (none, when every section has the key, or there is none).
+    let defaults = values(defaults.name, defaults.lines);
     sections
         .into_iter()
         .map(|raw| {
-            let mut section = finish(raw)?;
-            for (key, value) in &defaults.entries {
-                if section.get(key).is_none() {
-                    section.entries.push((key.clone(), value.clone()));
+            let (name, line) = (raw.name.to_string(), raw.line);
+            let mut entries = values(raw.name, raw.lines)
+                .into_iter()
+                .map(|(key, value)| Ok((key, value?)))
+                .collect::<Result<Vec<_>, ParseError>>()?;
+            for (key, value) in &defaults {
+                if !entries.iter().any(|(k, _)| k == key) {
+                    entries.push((key.clone(), value.clone()?));
                 }
             }
-            Ok(section)
+            Ok(Section {
+                name,
+                line,
+                entries,
+            })
         })
         .collect()
 }
@@ -186,11 +196,14 @@ fn section_mut<'a, 't>(
     }
 }
 
+/// Each key's value, or why its block cannot be read.
+type Values = Vec<(String, Result<Value, ParseError>)>;
+
 /// Joins continuation lines as configparser does, then reads botocore's nested blocks: a value
 /// whose first line is empty is a block of `key = value` lines.
-fn finish(raw: RawSection) -> Result<Section, ParseError> {
-    let mut entries = Vec::with_capacity(raw.lines.len());
-    for (key, parts) in raw.lines {
+fn values(name: &str, lines: Vec<(String, Vec<(usize, &str)>)>) -> Values {
+    let mut entries = Vec::with_capacity(lines.len());
+    'keys: for (key, parts) in lines {
         let mut joined = match parts.as_slice() {
             [(_, one)] => one.to_string(),
             parts => {
@@ -209,18 +222,23 @@ fn finish(raw: RawSection) -> Result<Section, ParseError> {
                         continue;
                     }
                     let Some((k, v)) = line.split_once('=') else {
-                        let section = if raw.name.is_empty() {
+                        let section = if name.is_empty() {
                             "[DEFAULT]".to_string()
                         } else {
-                            format!("[{}]", raw.name)
+                            format!("[{name}]")
                         };
-                        return Err(ParseError {
-                            line: *lineno,
-                            message: format!(
-                                "in {section}, the block under key `{key}` has a line without \
-                                 `=` (the line is not shown: it may hold a secret)"
-                            ),
-                        });
+                        let message = format!(
+                            "in {section}, the block under key `{key}` has a line without `=` \
+                             (the line is not shown: it may hold a secret)"
+                        );
+                        entries.push((
+                            key,
+                            Err(ParseError {
+                                line: *lineno,
+                                message,
+                            }),
+                        ));
+                        continue 'keys;
                     };
                     nested.push((py_strip(k).to_string(), py_strip(v).to_string()));
                 }
@@ -229,13 +247,9 @@ fn finish(raw: RawSection) -> Result<Section, ParseError> {
         } else {
             Value::Text(joined)
         };
-        entries.push((key, value));
+        entries.push((key, Ok(value)));
     }
-    Ok(Section {
-        name: raw.name.to_string(),
-        line: raw.line,
-        entries,
-    })
+    entries
 }
 
 /// Parse errors never quote a line or a value, only file, line, section and key: the
@@ -341,6 +355,24 @@ mod tests {
         );
         assert_eq!(text(&s, "p", "k").as_deref(), Some("one\ntwo"));
         assert_eq!(text(&s, "p", "z").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn a_broken_block_in_default_breaks_only_the_sections_that_inherit_it() {
+        // Found by the botocore fuzz test: botocore reads blocks per section.
+        let broken = "[DEFAULT]\r\ns3 =\n  k = v\r  novalue\r\n";
+        assert_eq!(parse(broken).unwrap(), vec![]);
+        let overridden = format!("{broken}[a]\ns3 = own\n");
+        assert_eq!(
+            text(&parse(&overridden).unwrap(), "a", "s3").as_deref(),
+            Some("own")
+        );
+        let err = parse(&format!("{broken}[b]\nregion = r\n")).unwrap_err();
+        assert!(
+            err.message
+                .contains("in [DEFAULT], the block under key `s3`"),
+            "{err:?}"
+        );
     }
 
     #[test]
