@@ -202,3 +202,161 @@ impl Config {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Kind, Paths};
+    use crate::ini;
+
+    fn config(text: &str, credentials: &str) -> Config {
+        let paths = Paths {
+            config: "/c".into(),
+            credentials: "/k".into(),
+        };
+        Config::from_sections(
+            paths,
+            ini::parse(text).unwrap(),
+            ini::parse(credentials).unwrap(),
+        )
+    }
+
+    const HUB: &str = "[sso-session corp]\nsso_start_url = https://x\nsso_region = us-east-1\n\
+                       [profile hub]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n";
+
+    fn roots(c: &Config, name: &str) -> (Vec<String>, String) {
+        let chain = c.resolve_chain(name).unwrap();
+        let hops = chain.hops.iter().map(|h| h.profile.clone()).collect();
+        (hops, chain.root.profile().to_string())
+    }
+
+    #[test]
+    fn two_hops_down_to_an_sso_root_with_each_hops_settings() {
+        let c = config(
+            &format!(
+                "{HUB}[profile a]\nrole_arn = arn:a\nsource_profile = b\nregion = eu-west-1\n\
+                 mfa_serial = arn:mfa\nduration_seconds = \" 900\"\n\
+                 [profile b]\nrole_arn = arn:b\nsource_profile = hub\nexternal_id = x\n\
+                 role_session_name = s\nduration_seconds = 1h\n"
+            ),
+            "",
+        );
+        let chain = c.resolve_chain("a").unwrap();
+        assert!(
+            matches!(&chain.root, Root::Sso { profile, sso } if profile == "hub"
+            && sso.session.as_deref() == Some("corp"))
+        );
+        let [a, b] = &chain.hops[..] else {
+            panic!("{chain:?}")
+        };
+        assert_eq!(
+            (
+                a.role_arn.as_str(),
+                a.region.as_deref(),
+                a.mfa_serial.as_deref()
+            ),
+            ("arn:a", Some("eu-west-1"), Some("arn:mfa"))
+        );
+        // Not an integer to Python's int(): botocore leaves it out.
+        assert_eq!((a.duration_seconds, b.duration_seconds), (None, None));
+        assert_eq!(
+            (b.external_id.as_deref(), b.role_session_name.as_deref()),
+            (Some("x"), Some("s"))
+        );
+        assert!(matches!(c.profile("a").unwrap().kind, Kind::AssumeRole(_)));
+    }
+
+    #[test]
+    fn static_keys_end_the_chain_even_beside_role_arn() {
+        let c = config(
+            "[profile a]\nrole_arn = arn:a\nsource_profile = k\n\
+             [profile k]\naws_secret_access_key = s\nrole_arn = arn:k\nsource_profile = gone\n\
+             [profile c]\nrole_arn = arn:c\nsource_profile = creds\n",
+            "[creds]\naws_access_key_id = A\naws_secret_access_key = S\n",
+        );
+        // Either key ends the chain; a secret alone is then not credentials.
+        assert!(
+            c.resolve_chain("a")
+                .unwrap_err()
+                .contains("must have credentials")
+        );
+        assert_eq!(roots(&c, "c"), (vec!["c".into()], "creds".into()));
+        assert!(matches!(
+            c.resolve_chain("c").unwrap().root,
+            Root::StaticKeys { .. }
+        ));
+    }
+
+    #[test]
+    fn a_profile_may_be_its_own_source_only_with_static_keys() {
+        let c = config(
+            "[profile s]\nrole_arn = arn:s\nsource_profile = s\naws_access_key_id = A\n\
+             aws_secret_access_key = S\n[profile l]\nrole_arn = arn:l\nsource_profile = l\n",
+            "",
+        );
+        assert_eq!(roots(&c, "s"), (vec!["s".into()], "s".into()));
+        assert!(c.resolve_chain("l").unwrap_err().contains("loop: l -> l"));
+    }
+
+    #[test]
+    fn loops_missing_sources_and_conflicts_name_the_chain() {
+        let c = config(
+            &format!(
+                "{HUB}[profile a]\nrole_arn = arn:a\nsource_profile = b\n\
+                 [profile b]\nrole_arn = arn:b\nsource_profile = c\n\
+                 [profile c]\nrole_arn = arn:c\nsource_profile = a\n\
+                 [profile m]\nrole_arn = arn:m\nsource_profile = a2\n\
+                 [profile a2]\nrole_arn = arn:a2\nsource_profile = nope\n\
+                 [profile both]\nrole_arn = arn:x\nsource_profile = hub\n\
+                 credential_source = Environment\n\
+                 [profile none]\nrole_arn = arn:x\n\
+                 [profile env]\nrole_arn = arn:e\ncredential_source = Environment\n"
+            ),
+            "",
+        );
+        assert!(
+            c.resolve_chain("b")
+                .unwrap_err()
+                .contains("b -> c -> a -> b")
+        );
+        assert!(
+            c.resolve_chain("m")
+                .unwrap_err()
+                .contains("m -> a2 -> nope")
+        );
+        assert!(
+            c.resolve_chain("both")
+                .unwrap_err()
+                .contains("both source_profile")
+        );
+        assert!(
+            c.resolve_chain("none")
+                .unwrap_err()
+                .contains("no source_profile")
+        );
+        assert_eq!(
+            c.resolve_chain("env").unwrap().root,
+            Root::CredentialSource {
+                profile: "env".into(),
+                source: "Environment".into()
+            }
+        );
+    }
+
+    #[test]
+    fn role_arn_wins_over_sso_settings_and_sso_wins_in_a_source() {
+        let c = config(
+            &format!(
+                "{HUB}[profile both]\nrole_arn = arn:b\nsource_profile = hubkeys\n\
+                 sso_session = corp\nsso_account_id = 1\nsso_role_name = R\n\
+                 [profile hubkeys]\nsso_session = corp\nsso_account_id = 2\nsso_role_name = R\n\
+                 aws_access_key_id = A\naws_secret_access_key = S\n"
+            ),
+            "",
+        );
+        assert!(matches!(
+            c.profile("both").unwrap().kind,
+            Kind::AssumeRole(Chain { root: Root::Sso { ref profile, .. }, .. }) if profile == "hubkeys"
+        ));
+    }
+}
