@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result, describe_io};
 use crate::ini::{self, Section, Value};
 
+mod chain;
+pub use chain::{Chain, Hop, Root};
+
 /// A profile's or session's keys (lower-cased) and values, later keys overriding earlier ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings(Vec<(String, Value)>);
@@ -210,10 +213,20 @@ impl Config {
     }
 
     fn type_profile(&self, name: &str, settings: &Settings) -> Profile {
-        let kind = match self.resolve_sso(name, settings) {
-            Ok(Some(sso)) => Kind::Sso(sso),
-            Ok(None) => other_kind(settings),
-            Err(err) => Kind::Invalid(err),
+        // botocore's credential chain tries AssumeRoleProvider before the profile's own
+        // providers: role_arn wins over sso_* settings in the same profile.
+        let kind = if settings.contains("role_arn") && !settings.contains("web_identity_token_file")
+        {
+            match self.resolve_chain(name) {
+                Ok(chain) => Kind::AssumeRole(chain),
+                Err(err) => Kind::Invalid(err),
+            }
+        } else {
+            match self.resolve_sso(name, settings) {
+                Ok(Some(sso)) => Kind::Sso(sso),
+                Ok(None) => other_kind(settings),
+                Err(err) => Kind::Invalid(err),
+            }
         };
         Profile {
             name: name.to_string(),
@@ -459,13 +472,12 @@ pub struct Profile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     Sso(Sso),
-    /// Meant for IAM Identity Center, but its settings cannot work: why.
+    /// Meant for IAM Identity Center, or a role chain, but its settings cannot work: why.
     Invalid(String),
     StaticKeys,
     CredentialProcess(String),
-    AssumeRole {
-        role_arn: String,
-    },
+    /// `role_arn` with `source_profile` (or `credential_source`).
+    AssumeRole(Chain),
     WebIdentity,
     /// Region or output settings only, or something ssoenv does not know.
     Other,
@@ -479,7 +491,7 @@ impl Kind {
             Kind::Invalid(_) => "invalid",
             Kind::StaticKeys => "static",
             Kind::CredentialProcess(_) => "credential-process",
-            Kind::AssumeRole { .. } => "assume-role",
+            Kind::AssumeRole(_) => "assume-role",
             Kind::WebIdentity => "web-identity",
             Kind::Other => "other",
         }
@@ -487,13 +499,9 @@ impl Kind {
 }
 
 fn other_kind(settings: &Settings) -> Kind {
-    if let Some(arn) = settings.get("role_arn") {
-        if settings.contains("web_identity_token_file") {
-            return Kind::WebIdentity;
-        }
-        return Kind::AssumeRole {
-            role_arn: arn.to_string(),
-        };
+    // A role_arn without a web identity token file is resolved as a chain before this.
+    if settings.contains("role_arn") {
+        return Kind::WebIdentity;
     }
     if settings.contains("aws_access_key_id") {
         return Kind::StaticKeys;

@@ -1,7 +1,7 @@
 //! The named profile, required to be an IAM Identity Center one, with its service endpoints: what
 //! every command that signs in or fetches credentials starts from.
 
-use crate::config::{Config, Kind, Paths, Profile, Sso};
+use crate::config::{Config, Kind, Paths, Profile, Root, Sso};
 use crate::error::{Error, Result};
 use crate::sso::Endpoints;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
@@ -25,6 +25,24 @@ impl SsoProfile {
                         config.paths.config.display()
                     )),
                 );
+            }
+            Kind::AssumeRole(chain) => {
+                let role = chain.hops.first().map_or("", |h| h.role_arn.as_str());
+                return Err(Error::new(
+                    format!("profile \"{name}\""),
+                    format!(
+                        "assumes role {role} from {}; role chaining is not supported yet",
+                        chain.root.describe()
+                    ),
+                )
+                .with_hint(match &chain.root {
+                    Root::Sso { profile, .. } => {
+                        format!("use the chain's root, `ssoenv use {profile}`, for its own role")
+                    }
+                    _ => "ssoenv works with profiles that have sso_session (or sso_start_url), \
+                          sso_account_id and sso_role_name; `ssoenv list` shows their kinds"
+                        .to_string(),
+                }));
             }
             other => {
                 return Err(Error::new(
@@ -60,7 +78,6 @@ fn describe_kind(kind: &Kind) -> &'static str {
     match kind {
         Kind::StaticKeys => "access keys",
         Kind::CredentialProcess(_) => "credential_process",
-        Kind::AssumeRole { .. } => "role_arn (assume-role)",
         Kind::WebIdentity => "a web identity token",
         _ => "nowhere ssoenv knows (no sso_* settings)",
     }

@@ -213,6 +213,8 @@ struct Row<'a> {
     sso_start_url: Option<&'a str>,
     sso_region: Option<&'a str>,
     error: Option<&'a str>,
+    /// For an assume-role profile: the profile whose credentials start its chain.
+    root: Option<&'a str>,
     /// "yes", "expired" or "no" for an SSO profile (see `SignedIn`).
     signed_in: Option<&'static str>,
     credentials_expires_at: Option<String>,
@@ -235,6 +237,10 @@ fn row<'a>(p: &'a Profile, state: &State, now: i64) -> Row<'a> {
         sso_region: sso.map(|s| s.region.as_str()),
         error: match &p.kind {
             Kind::Invalid(why) => Some(why),
+            _ => None,
+        },
+        root: match &p.kind {
+            Kind::AssumeRole(chain) => Some(chain.root.profile()),
             _ => None,
         },
         signed_in: state.signed_in.map(SignedIn::label),
@@ -267,7 +273,14 @@ fn table(profiles: &[(Profile, State)], now: i64) -> String {
             };
             [
                 printable(&p.name),
-                Cow::Borrowed(p.kind.label()),
+                match &p.kind {
+                    Kind::AssumeRole(chain) => Cow::Owned(format!(
+                        "{} via {}",
+                        p.kind.label(),
+                        printable(chain.root.profile())
+                    )),
+                    kind => Cow::Borrowed(kind.label()),
+                },
                 printable(account),
                 printable(role),
                 printable(p.region.as_deref().unwrap_or("-")),

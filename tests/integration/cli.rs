@@ -25,9 +25,79 @@ fn list_json_is_a_stable_array_of_the_config_profiles() {
             "name": "dev", "kind": "sso", "account_id": "111111111111",
             "role_name": "AdministratorAccess", "region": "eu-west-1", "sso_session": "corp",
             "sso_start_url": "https://d-1234567890.awsapps.com/start", "sso_region": "us-east-1",
-            "error": null, "signed_in": "no", "credentials_expires_at": null,
+            "error": null, "root": null, "signed_in": "no", "credentials_expires_at": null,
             "credentials_seconds_left": null
         })
+    );
+}
+
+#[test]
+fn list_shows_each_assume_role_profile_with_its_chains_root() {
+    let mut sb = Sandbox::new();
+    sb.env(
+        "AWS_CONFIG_FILE",
+        fixture("configs/chained.ini").to_str().unwrap(),
+    );
+    let out = sb.run(&["list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = |name: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not listed"))
+            .clone()
+    };
+    assert_eq!(row("prod-audit")["kind"], "assume-role");
+    assert_eq!(row("prod-audit")["root"], "hub");
+    assert_eq!(row("from-keys-2")["root"], "keys");
+    assert_eq!(row("hub")["root"], serde_json::Value::Null);
+    assert_eq!(row("loop-a")["kind"], "invalid");
+    assert!(
+        row("loop-a")["error"]
+            .as_str()
+            .unwrap()
+            .contains("loop-a -> loop-b -> loop-a"),
+        "{}",
+        row("loop-a")
+    );
+
+    let table = stdout(&sb.run(&["list"]));
+    let line = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} not in\n{table}"))
+            .to_string()
+    };
+    assert!(
+        line("prod-audit").contains("assume-role via hub"),
+        "{table}"
+    );
+    assert!(
+        line("from-legacy").contains("assume-role via legacy-hub"),
+        "{table}"
+    );
+}
+
+#[test]
+fn use_of_a_chained_profile_is_refused_naming_its_root() {
+    let mut sb = Sandbox::new();
+    sb.env(
+        "AWS_CONFIG_FILE",
+        fixture("configs/chained.ini").to_str().unwrap(),
+    );
+    let out = sb.run(&["use", "prod-audit"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "assumes role arn:aws:iam::333333333333:role/Audit from profile hub \
+             (IAM Identity Center); role chaining is not supported yet"
+        ),
+        "{err}"
     );
 }
 

@@ -2,10 +2,13 @@
 //! (tests/fixtures/configs/botocore-view.json, copied from shared/fixtures).
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::{Map, Value as Json, json};
-use ssoenv::config::{Config, Kind, Paths, Settings};
+use ssoenv::config::{Chain, Config, Kind, Paths, Root, Settings};
 use ssoenv::ini::Value;
+
+use crate::util::python_with_botocore;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/configs")
@@ -175,4 +178,153 @@ fn broken_profiles_fail_with_what_to_change() {
     );
     assert!(err("incomplete").contains("sso_role_name"));
     assert!(err("mismatch").contains("remove it from the profile"));
+}
+
+/// A chain as tests/support/botocore_chains.py prints botocore's: the AssumeRole arguments,
+/// outermost first, and the root profile with the provider botocore takes its credentials from.
+fn chain_json(chain: &Chain) -> Json {
+    let hops: Vec<Json> = chain
+        .hops
+        .iter()
+        .map(|hop| {
+            let mut extra = Map::new();
+            let mut put = |key: &str, value: Option<Json>| {
+                if let Some(v) = value {
+                    extra.insert(key.to_string(), v);
+                }
+            };
+            put(
+                "RoleSessionName",
+                hop.role_session_name.as_ref().map(|s| json!(s)),
+            );
+            put("ExternalId", hop.external_id.as_ref().map(|s| json!(s)));
+            put("SerialNumber", hop.mfa_serial.as_ref().map(|s| json!(s)));
+            put("DurationSeconds", hop.duration_seconds.map(|n| json!(n)));
+            json!({ "profile": hop.profile, "role_arn": hop.role_arn, "extra_args": extra })
+        })
+        .collect();
+    let methods: &[&str] = match &chain.root {
+        Root::Sso { .. } => &["sso"],
+        Root::StaticKeys { .. } => &["shared-credentials-file", "config-file"],
+        Root::CredentialProcess { .. } => &["custom-process"],
+        Root::WebIdentity { .. } => &["assume-role-with-web-identity"],
+        Root::CredentialSource { .. } => &[],
+    };
+    json!({ "hops": hops, "root": chain.root.profile(), "root_methods": methods })
+}
+
+fn botocore_chains(file: &str) -> Map<String, Json> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_chains.py");
+    let out = Command::new(python_with_botocore())
+        .arg(script)
+        .arg(fixtures().join(file))
+        .arg(fixtures().join("credentials.ini"))
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "botocore failed on {file}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match serde_json::from_slice(&out.stdout).unwrap() {
+        Json::Object(map) => map,
+        other => panic!("{file}: {other}"),
+    }
+}
+
+#[test]
+fn ssoenv_resolves_role_chains_as_botocore_does() {
+    let mut compared = 0;
+    for file in [
+        "chained.ini",
+        "mixed.ini",
+        "everyday.ini",
+        "legacy.ini",
+        "crlf.ini",
+    ] {
+        let config = load(file).unwrap();
+        let theirs = botocore_chains(file);
+        let ours: Vec<&str> = config
+            .profiles()
+            .filter(|p| {
+                let s = config.settings(&p.name).unwrap();
+                s.contains("role_arn") && !s.contains("web_identity_token_file")
+            })
+            .map(|p| {
+                theirs
+                    .get_key_value(&p.name)
+                    .map_or("", |(k, _)| k.as_str())
+            })
+            .collect();
+        assert_eq!(ours.len(), theirs.len(), "{file}: role_arn profiles differ");
+        for (name, want) in &theirs {
+            let profile = config.profile(name).unwrap();
+            match (&profile.kind, want.get("error").and_then(Json::as_str)) {
+                (Kind::AssumeRole(chain), None) => {
+                    let got = chain_json(chain);
+                    let mut want = want.clone();
+                    let method = want["root_method"].take();
+                    assert!(
+                        got["root_methods"].as_array().unwrap().contains(&method),
+                        "{file}: {name}: root {got} but botocore's root provider is {method}"
+                    );
+                    want["root_methods"] = got["root_methods"].clone();
+                    want.as_object_mut().unwrap().remove("root_method");
+                    assert_eq!(got, want, "{file}: {name}");
+                }
+                (Kind::Invalid(ours), Some(botocore_error)) => {
+                    // Every profile botocore's message names, ours names too.
+                    for other in config.profile_names() {
+                        let named = |m: &str| {
+                            m.contains(&format!("\"{other}\""))
+                                || m.contains(&format!("'{other}'"))
+                                || m.contains(&format!("profile {other} "))
+                        };
+                        if named(botocore_error) {
+                            assert!(
+                                ours.contains(other),
+                                "{file}: {name}: {ours:?} does not name {other} \
+                                 (botocore: {botocore_error:?})"
+                            );
+                        }
+                    }
+                    for key in ["source_profile", "credential_source"] {
+                        if botocore_error.contains(key) {
+                            assert!(ours.contains(key), "{file}: {name}: {ours:?} lacks {key}");
+                        }
+                    }
+                }
+                (kind, botocore_error) => {
+                    panic!("{file}: {name}: ssoenv {kind:?}, botocore {botocore_error:?} / {want}")
+                }
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 18, "only {compared} chained profiles compared");
+}
+
+#[test]
+fn chain_errors_name_the_whole_chain() {
+    let config = load("chained.ini").unwrap();
+    let err = |name: &str| match config.profile(name).unwrap().kind {
+        Kind::Invalid(why) => why,
+        other => panic!("{name} resolved to {other:?}"),
+    };
+    assert!(
+        err("loop-a").contains("loop-a -> loop-b -> loop-a"),
+        "{}",
+        err("loop-a")
+    );
+    assert!(
+        err("self-loop").contains("self-loop -> self-loop"),
+        "{}",
+        err("self-loop")
+    );
+    assert!(
+        err("missing-deeper").contains("missing-deeper -> missing-source -> no-such-profile"),
+        "{}",
+        err("missing-deeper")
+    );
 }
