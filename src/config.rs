@@ -107,6 +107,17 @@ impl Config {
         ))
     }
 
+    /// For unit tests: the config and credentials files as texts, at made-up paths.
+    #[cfg(test)]
+    pub(crate) fn from_texts(config: &str, credentials: &str) -> Config {
+        let paths = Paths {
+            config: "/c".into(),
+            credentials: "/k".into(),
+        };
+        let parse = |text| ini::parse(text).expect("test config");
+        Config::from_sections(paths, parse(config), parse(credentials))
+    }
+
     pub fn from_sections(paths: Paths, config: Vec<Section>, credentials: Vec<Section>) -> Config {
         let mut out = Config {
             paths,
@@ -596,11 +607,7 @@ mod tests {
     use super::*;
 
     fn config(text: &str) -> Config {
-        let paths = Paths {
-            config: "/c".into(),
-            credentials: "/k".into(),
-        };
-        Config::from_sections(paths, ini::parse(text).unwrap(), Vec::new())
+        Config::from_texts(text, "")
     }
 
     #[test]

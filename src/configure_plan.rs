@@ -168,15 +168,7 @@ mod tests {
     use super::*;
 
     fn config(text: &str, credentials: &str) -> Config {
-        let paths = Paths {
-            config: "/c".into(),
-            credentials: "/k".into(),
-        };
-        Config::from_sections(
-            paths,
-            crate::ini::parse(text).unwrap(),
-            crate::ini::parse(credentials).unwrap(),
-        )
+        Config::from_texts(text, credentials)
     }
 
     fn session() -> SsoSession {

@@ -110,14 +110,9 @@ pub fn pick_profile(settings: &Settings) -> Result<Picked> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ini::parse;
 
     fn config(text: &str) -> Config {
-        let paths = Paths {
-            config: "/nonexistent/config".into(),
-            credentials: "/nonexistent/credentials".into(),
-        };
-        Config::from_sections(paths, parse(text).expect("ini"), Vec::new())
+        Config::from_texts(text, "")
     }
 
     const CONFIG: &str = "\

@@ -206,19 +206,10 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Kind, Paths};
-    use crate::ini;
+    use crate::config::Kind;
 
     fn config(text: &str, credentials: &str) -> Config {
-        let paths = Paths {
-            config: "/c".into(),
-            credentials: "/k".into(),
-        };
-        Config::from_sections(
-            paths,
-            ini::parse(text).unwrap(),
-            ini::parse(credentials).unwrap(),
-        )
+        Config::from_texts(text, credentials)
     }
 
     const HUB: &str = "[sso-session corp]\nsso_start_url = https://x\nsso_region = us-east-1\n\
