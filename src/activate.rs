@@ -1,5 +1,6 @@
 //! The whole chain for one profile: profile → token → role credentials → environment changes.
-//! `use` renders the changes for a shell; `exec` applies them to a child.
+//! `use` renders the changes for a shell; `exec` applies them to a child; `credential-process`
+//! (and any command that needs a profile's live credentials) stops at `credentials_for`.
 
 use crate::auth::Source;
 use crate::cache::CacheDirs;
@@ -9,8 +10,21 @@ use crate::env::{Activation, activate};
 use crate::error::Result;
 use crate::settings::Settings;
 use crate::shell::EnvChanges;
+use crate::sso::portal::RoleCredentials;
 use crate::sso_profile::SsoProfile;
 use crate::ui::Ui;
+
+/// A profile's live credentials, who they act as, and where they came from. Every kind of profile
+/// ssoenv can activate ends here, so each command that needs credentials gets every kind at once.
+pub struct Resolved {
+    pub credentials: RoleCredentials,
+    pub source: Source,
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub role_name: String,
+    /// The profile's `region`, when set and not empty.
+    pub region: Option<String>,
+}
 
 /// A profile made ready: the changes, and what a command needs to say what it activated.
 pub struct Ready {
@@ -23,6 +37,32 @@ pub struct Ready {
     pub role_name: String,
 }
 
+/// The live credentials of profile `name`: from the caches while they last, else fetched (and a
+/// sign-in when `policy` allows one).
+pub fn credentials_for(
+    ctx: &Context,
+    name: &str,
+    policy: &Policy,
+    force_refresh: bool,
+) -> Result<Resolved> {
+    let target = SsoProfile::load(name)?;
+    let (credentials, source) = credentials::role_credentials(
+        ctx,
+        &target.sso,
+        || target.endpoints(),
+        policy,
+        force_refresh,
+    )?;
+    Ok(Resolved {
+        credentials,
+        source,
+        account_id: target.sso.account_id.clone(),
+        account_name: target.profile.account_name.clone(),
+        role_name: target.sso.role_name.clone(),
+        region: target.profile.region.clone().filter(|r| !r.is_empty()),
+    })
+}
+
 /// The variables that make `name` the active profile in the environment `settings` was read
 /// from, and where its credentials came from.
 pub fn changes_for(
@@ -32,21 +72,15 @@ pub fn changes_for(
     policy: &Policy,
     force_refresh: bool,
 ) -> Result<Ready> {
-    let target = SsoProfile::load(name)?;
     let ctx = Context::new(CacheDirs::from_env()?, ui, settings);
-    let (c, source) = credentials::role_credentials(
-        &ctx,
-        &target.sso,
-        || target.endpoints(),
-        policy,
-        force_refresh,
-    )?;
+    let r = credentials_for(&ctx, name, policy, force_refresh)?;
+    let c = &r.credentials;
     let activation = Activation {
         profile: name,
-        account_id: &target.sso.account_id,
-        role_name: &target.sso.role_name,
-        account_name: target.profile.account_name.as_deref(),
-        region: target.profile.region.as_deref().filter(|r| !r.is_empty()),
+        account_id: &r.account_id,
+        role_name: &r.role_name,
+        account_name: r.account_name.as_deref(),
+        region: r.region.as_deref(),
         access_key_id: &c.access_key_id,
         secret_access_key: &c.secret_access_key,
         session_token: &c.session_token,
@@ -55,9 +89,9 @@ pub fn changes_for(
     Ok(Ready {
         changes: activate(&activation, &settings.current),
         expires_at: c.expiration,
-        source,
-        account_id: target.sso.account_id.clone(),
-        account_name: target.profile.account_name.clone(),
-        role_name: target.sso.role_name.clone(),
+        source: r.source,
+        account_id: r.account_id,
+        account_name: r.account_name,
+        role_name: r.role_name,
     })
 }

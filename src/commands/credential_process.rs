@@ -4,10 +4,8 @@ use super::Outcome;
 use crate::cache::CacheDirs;
 use crate::cli::CredentialProcessArgs;
 use crate::context::{Context, Policy};
-use crate::credentials;
 use crate::error::{ErrorKind, Result};
 use crate::settings::Settings;
-use crate::sso_profile::SsoProfile;
 use crate::ui::Ui;
 
 /// The `credential_process` contract of the AWS SDKs.
@@ -23,7 +21,6 @@ struct ProcessCredentials<'a> {
 
 pub fn run(args: &CredentialProcessArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let name = settings.profile.active(args.profile.as_deref());
-    let target = SsoProfile::load(&name)?;
     let ctx = Context::new(CacheDirs::from_env()?, ui, settings);
     // SDKs call this from IDEs and agents in the background; a browser opening out of nowhere,
     // or a device code printed where nobody reads it, would only hang them. Sign in only when a
@@ -32,15 +29,15 @@ pub fn run(args: &CredentialProcessArgs, ui: &dyn Ui, settings: &Settings) -> Re
         no_login: !settings.terminals.stderr,
         ..Policy::default()
     };
-    let (c, _) =
-        credentials::role_credentials(&ctx, &target.sso, || target.endpoints(), &policy, false)
-            .map_err(|err| match err.kind {
-                ErrorKind::LoginNeeded => err.with_hint(format!(
-                    "run `ssoenv login {}` in a terminal",
-                    crate::shell::word(&name)
-                )),
-                _ => err,
-            })?;
+    let c = crate::activate::credentials_for(&ctx, &name, &policy, false)
+        .map_err(|err| match err.kind {
+            ErrorKind::LoginNeeded => err.with_hint(format!(
+                "run `ssoenv login {}` in a terminal",
+                crate::shell::word(&name)
+            )),
+            _ => err,
+        })?
+        .credentials;
     let doc = ProcessCredentials {
         version: 1,
         access_key_id: &c.access_key_id,
