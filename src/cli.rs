@@ -40,6 +40,8 @@ pub enum Command {
     List(ListArgs),
     /// Print credentials as JSON for `credential_process = ssoenv credential-process NAME`
     CredentialProcess(CredentialProcessArgs),
+    /// Open the AWS console in the browser as a profile (sign in only if needed)
+    Console(ConsoleArgs),
     /// Create an sso-session and a profile, interactively or all by flags
     Configure(ConfigureArgs),
     /// Write a profile for every account and role you can reach
@@ -196,6 +198,35 @@ pub struct ListArgs {
 pub struct CredentialProcessArgs {
     /// Profile name [default: $SSOENV_PROFILE, $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
     pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "The sign-in link works for 15 minutes and signs anyone who has it \
+    in as the profile's role: it goes only to the browser (as its argument, which other users \
+    of this machine may see while the browser starts), or, with --print, to stdout. Over SSH or \
+    with no display there is no browser to open: use --print and open the link where you are."
+)]
+pub struct ConsoleArgs {
+    /// Profile name [default: $SSOENV_PROFILE, $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
+    pub profile: Option<String>,
+    /// Open this service's page (s3, ec2, cloudwatch, lambda, iam, ddb, ...) instead of the home
+    #[arg(long, value_name = "NAME", conflicts_with = "destination")]
+    pub service: Option<String>,
+    /// Open this console page (an https URL on the partition's console)
+    #[arg(long, value_name = "URL")]
+    pub destination: Option<String>,
+    /// Region of the console [default: the profile's region, else us-east-1]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Print the sign-in link on stdout instead of opening a browser
+    #[arg(long)]
+    pub print: bool,
+    #[command(flatten)]
+    pub login: LoginOptions,
+    /// Fetch new role credentials even when cached ones are still good
+    #[arg(long)]
+    pub force_refresh: bool,
 }
 
 #[derive(Debug, Args)]

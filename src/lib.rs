@@ -26,6 +26,7 @@ pub mod commands;
 pub mod config;
 pub mod config_edit;
 pub mod configure_plan;
+pub mod console;
 pub mod context;
 pub mod credentials;
 pub mod deadline;

@@ -9,6 +9,7 @@ use crate::ui::Ui;
 
 mod completions;
 mod configure;
+mod console;
 mod credential_process;
 mod exec;
 mod init;
@@ -40,6 +41,7 @@ pub fn run(command: Command, ui: &dyn Ui) -> Result<Outcome> {
         Command::Logout(args) => logout::run(&args, ui, settings),
         Command::Status(args) => status::run(&args, ui, settings),
         Command::CredentialProcess(args) => credential_process::run(&args, ui, settings),
+        Command::Console(args) => console::run(&args, ui, settings),
         Command::Configure(args) => configure::run(&args, ui, settings),
         Command::Populate(args) => populate::run(&args, ui, settings),
         Command::Init(args) => init::run(&args),

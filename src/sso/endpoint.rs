@@ -83,6 +83,32 @@ fn resolve_with(
     })
 }
 
+const SIGNIN_VAR: &str = "AWS_ENDPOINT_URL_SIGNIN";
+
+/// The console sign-in endpoint (federation): `default`, the partition's, unless
+/// `AWS_ENDPOINT_URL_SIGNIN` or `AWS_ENDPOINT_URL` says otherwise (both skipped under
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), checked as every override is. Also returns the
+/// variable that chose it, for the hint after no answer came.
+pub fn signin(default: &str) -> Result<(String, Option<&'static str>)> {
+    signin_with(default, &|name| std::env::var(name).ok())
+}
+
+fn signin_with(
+    default: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, Option<&'static str>)> {
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    if env(IGNORE_VAR).is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+        return Ok((default.to_owned(), None));
+    }
+    for var in [SIGNIN_VAR, GLOBAL_VAR] {
+        if let Some(url) = env(var) {
+            return Ok((check_url(var, &url)?, Some(var)));
+        }
+    }
+    Ok((default.to_owned(), None))
+}
+
 /// Which override sent a request to `url` (as errors show it: no query, no user name), when one
 /// did: `AWS_ENDPOINT_URL=http://127.0.0.1:9`, or the profile's services section. None when
 /// `url` is `region`'s own endpoint. For the hint after no answer came: a test server that has
@@ -262,6 +288,43 @@ mod tests {
             };
             assert_eq!(override_behind_with(url, region, &global), None, "{url}");
         }
+    }
+
+    #[test]
+    fn the_signin_endpoint_and_its_overrides() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let default = "https://signin.aws.amazon.com";
+        let got = |pairs| signin_with(default, &env(pairs));
+        assert_eq!(got(&[]).unwrap(), (default.to_owned(), None));
+        assert_eq!(
+            got(&[
+                (GLOBAL_VAR, "http://127.0.0.1:9/"),
+                (SIGNIN_VAR, "http://[::1]:8/")
+            ])
+            .unwrap(),
+            ("http://[::1]:8".to_owned(), Some(SIGNIN_VAR))
+        );
+        assert_eq!(
+            got(&[(GLOBAL_VAR, "http://127.0.0.1:9/"), (SIGNIN_VAR, " ")]).unwrap(),
+            ("http://127.0.0.1:9".to_owned(), Some(GLOBAL_VAR))
+        );
+        assert_eq!(
+            got(&[(SIGNIN_VAR, "http://127.0.0.1:9"), (IGNORE_VAR, "true")]).unwrap(),
+            (default.to_owned(), None)
+        );
+        let e = got(&[(SIGNIN_VAR, "http://signin.example")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "AWS_ENDPOINT_URL_SIGNIN: plain http is allowed only to a loopback address"
+        );
+        assert!(got(&[(SIGNIN_VAR, "https://h/federation?x")]).is_err());
     }
 
     #[test]

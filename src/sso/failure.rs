@@ -24,6 +24,9 @@ pub struct Call {
     pub advice: Vec<(Answer, String)>,
     /// The hint for any other answer; None when the service's own words must do.
     pub otherwise: Option<&'static str>,
+    /// The hint when no answer came, for a service not found by `sso_region` (None: the
+    /// network hint of `sso_region`).
+    pub no_answer: Option<String>,
 }
 
 const TRY_AGAIN: &str = "the service failed; try again shortly";
@@ -51,6 +54,7 @@ impl Call {
                 ),
             ],
             otherwise: Some(TRY_AGAIN),
+            no_answer: None,
         }
     }
 
@@ -72,6 +76,7 @@ impl Call {
                 (Answer::Status(404), changed.into()),
             ],
             otherwise: Some(TRY_AGAIN),
+            no_answer: None,
         }
     }
 
@@ -101,6 +106,45 @@ impl Call {
                 ),
             ],
             otherwise: None,
+            no_answer: None,
+        }
+    }
+
+    /// The console sign-in token (federation `getSigninToken`) for profile `profile`, from the
+    /// endpoint at `signin`; `overridden_by` names the variable that chose it, when one did.
+    pub fn federation(profile: &str, signin: &str, overridden_by: Option<&str>) -> Call {
+        let word = crate::shell::word(profile);
+        let refused = format!(
+            "the endpoint takes only live role credentials (IAM Identity Center roles, assumed \
+             roles): these may have expired or been revoked (run `ssoenv console {word} \
+             --force-refresh` for new ones), or come from a session the console does not accept"
+        );
+        let no_answer = match overridden_by {
+            Some(var) => format!(
+                "the endpoint comes from {var}={}: check that the server it names is running \
+                 and is a sign-in endpoint, or unset it to reach the AWS sign-in endpoint",
+                super::endpoint::url_for_errors(signin)
+            ),
+            None => format!(
+                "check your network (a proxy or captive portal may answer in its place): the \
+                 console sign-in endpoint is {}",
+                super::endpoint::url_for_errors(signin)
+            ),
+        };
+        Call {
+            what: format!("console sign-in for {profile} (getSigninToken)"),
+            sso_region: String::new(),
+            advice: vec![
+                (Answer::Status(400), refused.clone()),
+                (Answer::Status(401), refused.clone()),
+                (Answer::Status(403), refused),
+                (
+                    Answer::Status(429),
+                    "the endpoint is throttling; try again shortly".into(),
+                ),
+            ],
+            otherwise: Some(TRY_AGAIN),
+            no_answer: Some(no_answer),
         }
     }
 
@@ -116,6 +160,10 @@ impl Call {
                 })
                 .map(|(_, hint)| hint.clone())
                 .or_else(|| self.otherwise.map(str::to_string)),
+            ApiError::Transport { why, .. } if !why.starts_with(crate::settings::CA_BUNDLE) => self
+                .no_answer
+                .clone()
+                .or_else(|| err.network_hint(&self.sso_region)),
             ApiError::Transport { .. } => err.network_hint(&self.sso_region),
         };
         let error = Error::new(self.what.clone(), err.to_string());
@@ -207,6 +255,41 @@ mod tests {
                 .contains("scopes")
         );
         assert_eq!(hint(&login, service(400, "unsupported_grant_type")), None);
+    }
+
+    #[test]
+    fn a_refused_federation_says_which_credentials_it_takes_and_silence_names_the_endpoint() {
+        let call = Call::federation(
+            "my dev",
+            "http://127.0.0.1:9",
+            Some("AWS_ENDPOINT_URL_SIGNIN"),
+        );
+        let err = call.error(service(400, "HTTP 400"));
+        assert_eq!(err.what, "console sign-in for my dev (getSigninToken)");
+        let hint = err.hint.unwrap();
+        assert!(
+            hint.contains("ssoenv console 'my dev' --force-refresh"),
+            "{hint}"
+        );
+        assert!(hint.contains("assumed roles"), "{hint}");
+        let down = ApiError::Transport {
+            url: "http://127.0.0.1:9/federation".into(),
+            why: "connection refused".into(),
+        };
+        assert!(
+            hint_of(&call, down.clone()).contains("AWS_ENDPOINT_URL_SIGNIN=http://127.0.0.1:9"),
+        );
+        let real = Call::federation("p", "https://signin.aws.amazon.com", None);
+        assert!(hint_of(&real, down).contains("https://signin.aws.amazon.com"));
+        let bundle = ApiError::Transport {
+            url: "https://signin.aws.amazon.com/federation".into(),
+            why: format!("{}: holds no PEM certificate", crate::settings::CA_BUNDLE),
+        };
+        assert!(hint_of(&real, bundle).contains("PEM"));
+    }
+
+    fn hint_of(call: &Call, err: ApiError) -> String {
+        call.error(err).hint.unwrap_or_default()
     }
 
     #[test]

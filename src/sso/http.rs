@@ -172,6 +172,10 @@ enum Repeat {
 enum Request<'a> {
     /// A GET that carries nothing: a start URL's redirect.
     Plain,
+    /// A GET whose query carries these secrets (the sign-in federation's session).
+    GetQuery {
+        secrets: &'a [&'a str],
+    },
     Get {
         bearer: &'a str,
     },
@@ -190,6 +194,7 @@ impl<'a> Request<'a> {
     fn secrets(&self) -> &[&'a str] {
         match self {
             Request::Plain => &[],
+            Request::GetQuery { secrets } => secrets,
             Request::Get { bearer } | Request::PostBearer { bearer } => {
                 std::slice::from_ref(bearer)
             }
@@ -338,6 +343,13 @@ impl Http {
             .and_then(|reply| json_object(url, reply, &[bearer]))
     }
 
+    /// GET `url`, whose query carries `secrets` (none in a header), expect a JSON object back.
+    /// Errors name the URL without its query, and show none of `secrets` in any encoding.
+    pub fn get_json_query(&self, url: &str, secrets: &[&str]) -> Result<Value, ApiError> {
+        self.call(url, &Request::GetQuery { secrets }, Repeat::Safe)
+            .and_then(|reply| json_object(url, reply, secrets))
+    }
+
     /// GET `url` with no credentials and without following a redirect: where its redirect
     /// points (3xx with a `location`), or None for any other answer. The caller decides whether
     /// to follow it, so that no hop it has not checked is ever requested.
@@ -440,7 +452,7 @@ impl Http {
                 .build()
         };
         let mut response = match request {
-            Request::Plain => get().call()?,
+            Request::Plain | Request::GetQuery { .. } => get().call()?,
             Request::Get { bearer } => get().header(BEARER_HEADER, *bearer).call()?,
             Request::PostJson { body, .. } => post()
                 .header("content-type", "application/json")
