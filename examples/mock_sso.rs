@@ -148,6 +148,7 @@ region = eu-west-1
          # Paste into another shell:\n\
          export AWS_ENDPOINT_URL_SSO_OIDC={url}\n\
          export AWS_ENDPOINT_URL_SSO={url}\n\
+         export AWS_ENDPOINT_URL_SIGNIN={url}\n\
          export AWS_CONFIG_FILE={config}\n\
          # Auto-approve is {approve}: this BROWSER approves every login without a click:\n\
          export BROWSER={browser}\n\

@@ -7,6 +7,7 @@ mod caches;
 mod cli;
 mod completions;
 mod config_oracle;
+mod console;
 mod discovery;
 mod engine;
 mod exec;

@@ -6,7 +6,8 @@
 //!   `GET /authorize` (PKCE, answers with a 302 to the loopback redirect URI), and the
 //!   verification page `GET /device?user_code=...` (visiting it approves the code);
 //! * the portal (`portal.rs`): `GET /federation/credentials`, `GET /assignment/accounts`,
-//!   `GET /assignment/roles`, `POST /logout`, bearer token in `x-amz-sso_bearer_token`.
+//!   `GET /assignment/roles`, `POST /logout`, bearer token in `x-amz-sso_bearer_token`;
+//! * the console sign-in endpoint (`federation.rs`): `GET /federation` (getSigninToken, login).
 //!
 //! This file holds the server (one thread a request, so concurrent clients never wait for each
 //! other), the routing, the faults and delays any route can be given, and `MockSso`, the handle
@@ -21,6 +22,7 @@
 //! handed out (`expires_at`...) are epoch seconds; `delay` is a `Duration`.
 #![allow(dead_code)]
 
+mod federation;
 mod http;
 mod oidc;
 mod portal;
@@ -38,6 +40,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 // The mock's surface: each user (the test binary, the example) takes a different part of it.
+#[allow(unused_imports)]
+pub use federation::ConsoleLogin;
 #[allow(unused_imports)]
 pub use http::{RecordedRequest, parse_query, query_string, url_encode};
 #[allow(unused_imports)]
@@ -65,6 +69,7 @@ pub mod routes {
     pub const ACCOUNTS: &str = "/assignment/accounts";
     pub const ROLES: &str = "/assignment/roles";
     pub const LOGOUT: &str = "/logout";
+    pub const FEDERATION: &str = "/federation";
 }
 
 /// A string meant to break naive shell quoting: quotes of every kind, `$(...)`, backticks,
@@ -73,7 +78,7 @@ pub mod routes {
 pub const HOSTILE_VALUE: &str = "a'b\"c$(exit 42)`exit 42`d\\e%PATH%!f!^g;exit 42&h|i\u{2018}j\u{2019}k\u{201A}l\u{201B}m $HOME";
 
 /// Every route the mock serves, service by service.
-const ROUTES: &[&[Route]] = &[oidc::ROUTES, portal::ROUTES];
+const ROUTES: &[&[Route]] = &[oidc::ROUTES, portal::ROUTES, federation::ROUTES];
 
 /// One path: the one method it takes, its handler, and how its service words the failures the
 /// mock raises before any handler runs.
@@ -209,6 +214,7 @@ impl MockSso {
         vec![
             ("AWS_ENDPOINT_URL_SSO_OIDC", self.url()),
             ("AWS_ENDPOINT_URL_SSO", self.url()),
+            ("AWS_ENDPOINT_URL_SIGNIN", self.url()),
         ]
     }
 

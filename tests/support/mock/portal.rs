@@ -195,6 +195,8 @@ impl State {
         let expiration = cfg
             .role_credentials_expiration_ms
             .unwrap_or_else(|| now_ms() + cfg.role_credentials_ttl * 1000);
+        self.federation
+            .issued(&access_key_id, &secret, &session_token, expiration);
         Reply::json(
             200,
             json!({
