@@ -14,7 +14,7 @@
 #   ssoenv_prompt                 print the active profile and the time its credentials have left
 #                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
-#                                 login, logout, status and credential-process
+#                                 login, logout, status, credential-process and console
 #
 # Show the profile in the prompt (no program, no subshell: PROMPT_COMMAND fills a variable):
 #
@@ -194,14 +194,14 @@ _ssoenv_wants_profile() {
         fi
         case $word in
         --) return 1 ;;
-        -s | --shell | --sso-session) value=1 ;;
+        -s | --shell | --sso-session | --service | --destination | --region) value=1 ;;
         -*) ;;
         *) return 1 ;;
         esac
     done
     ((value)) && return 1
     case $sub in
-    use | exec | login | logout | status | credential-process) return 0 ;;
+    use | exec | login | logout | status | credential-process | console) return 0 ;;
     esac
     return 1
 }

@@ -14,7 +14,7 @@
 #   ssoenv_prompt                 print the active profile and the time its credentials have left
 #                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
-#                                 login, logout, status and credential-process
+#                                 login, logout, status, credential-process and console
 #
 # Show the profile in the prompt:
 #
@@ -119,14 +119,14 @@ function _ssoenv_wants_profile --description 'Whether a profile name goes at the
         switch $word
             case --
                 return 1
-            case -s --shell --sso-session
+            case -s --shell --sso-session --service --destination --region
                 set value 1
             case '-*'
             case '*'
                 return 1
         end
     end
-    test $value = 0; and contains -- "$sub" use exec login logout status credential-process
+    test $value = 0; and contains -- "$sub" use exec login logout status credential-process console
 end
 
 complete -c awsuse -f

@@ -15,7 +15,7 @@
 #   ssoenv_prompt                 return the active profile and the time its credentials have left
 #                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
-#                                 login, logout, status and credential-process
+#                                 login, logout, status, credential-process and console
 #
 # When ssoenv fails, awsuse applies nothing and leaves ssoenv's status in $LASTEXITCODE.
 #
@@ -119,11 +119,11 @@ function _ssoenv_wants_profile {
         }
         if ($value) { $value = $false; continue }
         if ($word -ceq '--') { return $false }
-        if ($word -cin @('-s', '--shell', '--sso-session')) { $value = $true; continue }
+        if ($word -cin @('-s', '--shell', '--sso-session', '--service', '--destination', '--region')) { $value = $true; continue }
         if ($word.StartsWith('-')) { continue }
         return $false
     }
-    return (-not $value) -and ($sub -cin @('use', 'exec', 'login', 'logout', 'status', 'credential-process'))
+    return (-not $value) -and ($sub -cin @('use', 'exec', 'login', 'logout', 'status', 'credential-process', 'console'))
 }
 
 Register-ArgumentCompleter -CommandName awsuse -ParameterName Name -ScriptBlock {

@@ -15,8 +15,8 @@
 #                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
 #   _ssoenv_precmd                a precmd hook that keeps $SSOENV_PS1 current (see below)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
-#                                 login, logout, status and credential-process (registered only
-#                                 when compinit has run)
+#                                 login, logout, status, credential-process and console
+#                                 (registered only when compinit has run)
 #
 # Show the profile in the prompt (no program, no subshell: a precmd hook fills a variable, and
 # `%` in a profile name is doubled so the prompt shows it as it is):
@@ -141,14 +141,14 @@ function _ssoenv_wants_profile {
         fi
         case $word in
         --) return 1 ;;
-        -s | --shell | --sso-session) value=1 ;;
+        -s | --shell | --sso-session | --service | --destination | --region) value=1 ;;
         -*) ;;
         *) return 1 ;;
         esac
     done
     ((value)) && return 1
     case $sub in
-    use | exec | login | logout | status | credential-process) return 0 ;;
+    use | exec | login | logout | status | credential-process | console) return 0 ;;
     esac
     return 1
 }

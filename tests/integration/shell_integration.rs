@@ -602,6 +602,10 @@ t() {
         (&["ssoenv", "use", "p"], &["prod"]),
         (&["ssoenv", "exec", "l"], &["legacy"]),
         (&["ssoenv", "login", "d"], &["dev"]),
+        (
+            &["ssoenv", "console", "--region", "eu-west-1", "d"],
+            &["dev"],
+        ),
         (&["ssoenv", "use", "-s", "bash", "d"], &["dev"]),
         (&["ssoenv", "use", "--shell", "=", "bash", "d"], &["dev"]),
         (&["ssoenv", "use", "dev", ""], &[]),
@@ -649,6 +653,7 @@ fn fish_completes_profile_names_where_they_go() {
             &["dev", "prod", "legacy", "My Profile.Name", "keys"],
         ),
         ("ssoenv login --no-browser l", &["legacy"]),
+        ("ssoenv console --region eu-west-1 d", &["dev"]),
         ("ssoenv us", &["use"]),
         ("ssoenv use --shell f", &["fish"]),
         ("ssoenv use dev d", &[]),
