@@ -22,6 +22,9 @@ _ssoenv() {
             ssoenv,configure)
                 cmd="ssoenv__subcmd__configure"
                 ;;
+            ssoenv,console)
+                cmd="ssoenv__subcmd__console"
+                ;;
             ssoenv,credential-process)
                 cmd="ssoenv__subcmd__credential__subcmd__process"
                 ;;
@@ -59,7 +62,7 @@ _ssoenv() {
 
     case "${cmd}" in
         ssoenv)
-            opts="-h -V --help --version use exec unset login logout status list credential-process configure populate init completions"
+            opts="-h -V --help --version use exec unset login logout status list credential-process console configure populate init completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,6 +125,32 @@ _ssoenv() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssoenv__subcmd__console)
+            opts="-h -V --service --destination --region --print --no-browser --use-device-code --force-refresh --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --destination)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[ssoenv] = {|@words|
             cand status 'Show the cached token and credentials of a profile'
             cand list 'List the profiles in the AWS config and credentials files'
             cand credential-process 'Print credentials as JSON for `credential_process = ssoenv credential-process NAME`'
+            cand console 'Open the AWS console in the browser as a profile (sign in only if needed)'
             cand configure 'Create an sso-session and a profile, interactively or all by flags'
             cand populate 'Write a profile for every account and role you can reach'
             cand init 'Print the shell integration (awsuse, prompt, completion) for SHELL'
@@ -95,6 +96,19 @@ set edit:completion:arg-completer[ssoenv] = {|@words|
         &'ssoenv;credential-process'= {
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssoenv;console'= {
+            cand --service 'Open this service''s page (s3, ec2, cloudwatch, lambda, iam, ddb, ...) instead of the home'
+            cand --destination 'Open this console page (an https URL on the partition''s console)'
+            cand --region 'Region of the console [default: the profile''s region, else us-east-1]'
+            cand --print 'Print the sign-in link on stdout instead of opening a browser'
+            cand --no-browser 'Do not open a browser: print the URL and a code to approve from any device'
+            cand --use-device-code 'Use the device code flow instead of the browser redirect (PKCE)'
+            cand --force-refresh 'Fetch new role credentials even when cached ones are still good'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -34,6 +34,7 @@ complete -c ssoenv -n "__fish_ssoenv_needs_command" -f -a "logout" -d 'Log out: 
 complete -c ssoenv -n "__fish_ssoenv_needs_command" -f -a "status" -d 'Show the cached token and credentials of a profile'
 complete -c ssoenv -n "__fish_ssoenv_needs_command" -f -a "list" -d 'List the profiles in the AWS config and credentials files'
 complete -c ssoenv -n "__fish_ssoenv_needs_command" -f -a "credential-process" -d 'Print credentials as JSON for `credential_process = ssoenv credential-process NAME`'
+complete -c ssoenv -n "__fish_ssoenv_needs_command" -f -a "console" -d 'Open the AWS console in the browser as a profile (sign in only if needed)'
 complete -c ssoenv -n "__fish_ssoenv_needs_command" -f -a "configure" -d 'Create an sso-session and a profile, interactively or all by flags'
 complete -c ssoenv -n "__fish_ssoenv_needs_command" -f -a "populate" -d 'Write a profile for every account and role you can reach'
 complete -c ssoenv -n "__fish_ssoenv_needs_command" -f -a "init" -d 'Print the shell integration (awsuse, prompt, completion) for SHELL'
@@ -77,6 +78,15 @@ complete -c ssoenv -n "__fish_ssoenv_using_subcommand list" -s h -l help -d 'Pri
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand list" -s V -l version -d 'Print version'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand credential-process" -s h -l help -d 'Print help'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand credential-process" -s V -l version -d 'Print version'
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand console" -l service -d 'Open this service\'s page (s3, ec2, cloudwatch, lambda, iam, ddb, ...) instead of the home' -r
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand console" -l destination -d 'Open this console page (an https URL on the partition\'s console)' -r
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand console" -l region -d 'Region of the console [default: the profile\'s region, else us-east-1]' -r
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand console" -l print -d 'Print the sign-in link on stdout instead of opening a browser'
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand console" -l no-browser -d 'Do not open a browser: print the URL and a code to approve from any device'
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand console" -l use-device-code -d 'Use the device code flow instead of the browser redirect (PKCE)'
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand console" -l force-refresh -d 'Fetch new role credentials even when cached ones are still good'
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand console" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ssoenv -n "__fish_ssoenv_using_subcommand console" -s V -l version -d 'Print version'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l sso-session -d 'Use (or create) this [sso-session NAME]' -r
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l start-url -d 'The AWS access portal URL, e.g. https://d-1234567890.awsapps.com/start' -r
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand configure" -l sso-region -d 'The region of the IAM Identity Center instance' -r
