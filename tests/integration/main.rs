@@ -19,6 +19,7 @@ mod mock_selftest;
 mod readme;
 mod sandbox;
 mod secrets;
+mod serve;
 mod shell_integration;
 mod shells;
 mod terminal;
