@@ -16,6 +16,7 @@ mod interop;
 mod layers;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
+mod no_login;
 mod readme;
 mod sandbox;
 mod secrets;
