@@ -2,8 +2,8 @@
 #
 #   eval "$(ssoenv init bash)"
 #
-# It defines these functions and nothing else; loading it prints nothing and changes no option,
-# variable or prompt:
+# It defines these functions, and adds _ssoenv_refresh to PROMPT_COMMAND; loading it prints
+# nothing and changes no option, other variable or prompt:
 #
 #   awsuse [PROFILE] [OPTION]...  make PROFILE's credentials this shell's (log in only if needed);
 #                                 with no PROFILE, pick one from a list (on a terminal);
@@ -12,7 +12,11 @@
 #   awsuse --unset                remove every variable awsuse set
 #   awsuse --help | --version     print awsuse's usage and `ssoenv use`'s options, or the version
 #   ssoenv_prompt                 print the active profile and the time its credentials have left
-#                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
+#                                 ("dev 42m", "dev 3h05m", "dev expiring 4m" under 10 minutes,
+#                                 "dev expired"; nothing without one)
+#   _ssoenv_refresh               before each prompt, when the credentials have fewer than 10
+#                                 minutes left: fresh ones, quietly, if no sign-in is needed (see
+#                                 below; off when SSOENV_NO_REFRESH is set and not empty)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
 #                                 login, logout, status, credential-process and console
 #
@@ -84,6 +88,9 @@ ssoenv_prompt() {
     local _ssoenv_var='' _ssoenv_text='' _ssoenv_now _ssoenv_left
     if [[ ${1-} == -v ]]; then
         _ssoenv_var=${2-}
+        # In this shell, not a subshell: refreshed credentials would stay, so refresh first (the
+        # prompt line above may come before _ssoenv_refresh in PROMPT_COMMAND).
+        _ssoenv_refresh
     fi
     if [[ -n ${SSOENV_PROFILE-} ]]; then
         case ${SSOENV_EXPIRES_AT-} in
@@ -100,6 +107,9 @@ ssoenv_prompt() {
             _ssoenv_left=$((10#$SSOENV_EXPIRES_AT - _ssoenv_now))
             if ((_ssoenv_left <= 0)); then
                 printf -v _ssoenv_text '%s expired' "$SSOENV_PROFILE"
+            elif ((_ssoenv_left < 600)); then
+                # Still this close after the refresh before the prompt: it failed, or is off.
+                printf -v _ssoenv_text '%s expiring %dm' "$SSOENV_PROFILE" $((_ssoenv_left / 60))
             elif ((_ssoenv_left < 3600)); then
                 printf -v _ssoenv_text '%s %dm' "$SSOENV_PROFILE" $((_ssoenv_left / 60))
             else
@@ -114,6 +124,42 @@ ssoenv_prompt() {
     else
         printf '%s' "$_ssoenv_text"
     fi
+}
+
+# _ssoenv_refresh: before each prompt, when the active profile's credentials have fewer than 10
+# minutes left, `ssoenv use --no-login` gets fresh ones quietly: reused or refreshed, never a
+# sign-in, a device code or a question, and within 5 seconds (SSOENV_COMMAND_TIMEOUT bounds its
+# every wait; a sign-in in progress elsewhere is not waited for). They are applied only when it
+# succeeds; a failure leaves everything as it was (the prompt segment then says "expiring", and
+# later "expired"), and is tried again a minute later at the earliest. While the credentials are
+# fresh it runs no program and opens no file. Keeps $? for what follows in PROMPT_COMMAND.
+_ssoenv_refresh() {
+    local _ssoenv_status=$? _ssoenv_now _ssoenv_code
+    case ${SSOENV_EXPIRES_AT-} in
+    '' | *[!0-9]*) return "$_ssoenv_status" ;;
+    esac
+    if [[ -z ${SSOENV_PROFILE-} || -n ${SSOENV_NO_REFRESH-} ]]; then
+        return "$_ssoenv_status"
+    fi
+    if [[ -n ${EPOCHSECONDS-} ]]; then
+        _ssoenv_now=$EPOCHSECONDS
+    else
+        printf -v _ssoenv_now '%(%s)T' -1
+    fi
+    if ((10#$SSOENV_EXPIRES_AT - _ssoenv_now >= 600)); then
+        return "$_ssoenv_status"
+    fi
+    case ${_ssoenv_refresh_failed-} in
+    '' | *[!0-9]*) ;;
+    *) ((_ssoenv_now - 10#$_ssoenv_refresh_failed < 60)) && return "$_ssoenv_status" ;;
+    esac
+    if _ssoenv_code=$(SSOENV_COMMAND_TIMEOUT=5 command ssoenv use --no-login --shell bash \
+        -- "$SSOENV_PROFILE" 2>/dev/null) && eval "$_ssoenv_code"; then
+        unset -v _ssoenv_refresh_failed
+    else
+        _ssoenv_refresh_failed=$_ssoenv_now
+    fi
+    return "$_ssoenv_status"
 }
 
 # Adds to COMPREPLY the profile names that start with $1, the word as typed (plain, with
@@ -236,3 +282,8 @@ _ssoenv_complete() {
 
 complete -F _ssoenv_awsuse awsuse
 complete -F _ssoenv_complete -o bashdefault -o default ssoenv
+
+# First in PROMPT_COMMAND (a string, or the first element of bash 5.1's array), once.
+if [[ ${PROMPT_COMMAND-} != *_ssoenv_refresh* ]]; then
+    PROMPT_COMMAND="_ssoenv_refresh${PROMPT_COMMAND:+; $PROMPT_COMMAND}"
+fi

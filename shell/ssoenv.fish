@@ -2,8 +2,8 @@
 #
 #   ssoenv init fish | source
 #
-# It defines these functions and nothing else; loading it prints nothing and changes no
-# variable or prompt:
+# It defines these functions and nothing else (_ssoenv_refresh handles the fish_prompt event);
+# loading it prints nothing and changes no variable or prompt:
 #
 #   awsuse [PROFILE] [OPTION]...  make PROFILE's credentials this shell's (log in only if needed);
 #                                 with no PROFILE, pick one from a list (on a terminal);
@@ -12,7 +12,11 @@
 #   awsuse --unset                remove every variable awsuse set
 #   awsuse --help | --version     print awsuse's usage and `ssoenv use`'s options, or the version
 #   ssoenv_prompt                 print the active profile and the time its credentials have left
-#                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
+#                                 ("dev 42m", "dev 3h05m", "dev expiring 4m" under 10 minutes,
+#                                 "dev expired"; nothing without one)
+#   _ssoenv_refresh               before each prompt, when the credentials have fewer than 10
+#                                 minutes left: fresh ones, quietly, if no sign-in is needed (see
+#                                 below; off when SSOENV_NO_REFRESH is set and not empty)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
 #                                 login, logout, status, credential-process and console
 #
@@ -77,21 +81,60 @@ function awsuse --description 'Make a profile\'s AWS credentials this shell\'s (
     return 0
 end
 
-# ssoenv_prompt: computed from SSOENV_PROFILE and SSOENV_EXPIRES_AT (epoch seconds); the only
-# program it runs is `date +%s`.
+# The time, in epoch seconds. fish has no variable for it; `path mtime` (fish 3.5) gives when a
+# file last changed and how long ago, which add up to now, with no program run. Older fish runs
+# `date +%s`.
+function _ssoenv_now --description 'The time in epoch seconds'
+    if builtin -q path 2>/dev/null
+        and set -l at (path mtime / 2>/dev/null)
+        and set -l ago (path mtime --relative / 2>/dev/null)
+        math "$at + $ago"
+    else
+        date +%s
+    end
+end
+
+# ssoenv_prompt: computed from SSOENV_PROFILE and SSOENV_EXPIRES_AT (epoch seconds), with no
+# program run (see _ssoenv_now).
 function ssoenv_prompt --description 'Print the active AWS profile and the time its credentials have left'
     test -n "$SSOENV_PROFILE"; or return 0
     if not string match -qr '^[0-9]+$' -- "$SSOENV_EXPIRES_AT"
         printf '%s' "$SSOENV_PROFILE"
         return 0
     end
-    set -l left (math "$SSOENV_EXPIRES_AT - "(date +%s))
+    set -l left (math "$SSOENV_EXPIRES_AT - "(_ssoenv_now))
     if test $left -le 0
         printf '%s expired' "$SSOENV_PROFILE"
+    else if test $left -lt 600
+        # Still this close after the refresh before the prompt: it failed, or is off.
+        printf '%s expiring %dm' "$SSOENV_PROFILE" (math "floor($left / 60)")
     else if test $left -lt 3600
         printf '%s %dm' "$SSOENV_PROFILE" (math "floor($left / 60)")
     else
         printf '%s %dh%02dm' "$SSOENV_PROFILE" (math "floor($left / 3600)") (math "floor($left % 3600 / 60)")
+    end
+end
+
+# _ssoenv_refresh: before each prompt, when the active profile's credentials have fewer than 10
+# minutes left, `ssoenv use --no-login` gets fresh ones quietly: reused or refreshed, never a
+# sign-in, a device code or a question, and within 5 seconds (SSOENV_COMMAND_TIMEOUT bounds its
+# every wait; a sign-in in progress elsewhere is not waited for). They are applied only when it
+# succeeds; a failure leaves everything as it was (the prompt segment then says "expiring", and
+# later "expired"), and is tried again a minute later at the earliest. While the credentials are
+# fresh it runs no program (see _ssoenv_now).
+function _ssoenv_refresh --on-event fish_prompt --description 'Refresh expiring AWS credentials before the prompt'
+    test -z "$SSOENV_NO_REFRESH"; and test -n "$SSOENV_PROFILE"; or return 0
+    string match -qr '^[0-9]+$' -- "$SSOENV_EXPIRES_AT"; or return 0
+    set -l now (_ssoenv_now)
+    test (math "$SSOENV_EXPIRES_AT - $now") -lt 600; or return 0
+    if string match -qr '^[0-9]+$' -- "$_ssoenv_refresh_failed"
+        test (math "$now - $_ssoenv_refresh_failed") -ge 60; or return 0
+    end
+    set -l code (SSOENV_COMMAND_TIMEOUT=5 command ssoenv use --no-login --shell fish -- $SSOENV_PROFILE 2>/dev/null | string collect)
+    if test "$pipestatus[1]" = 0; and printf '%s\n' $code | source
+        set -e _ssoenv_refresh_failed
+    else
+        set -g _ssoenv_refresh_failed $now
     end
 end
 

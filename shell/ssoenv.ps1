@@ -13,7 +13,12 @@
 #   awsuse --unset                remove every variable awsuse set
 #   awsuse --help | --version     print awsuse's usage and `ssoenv use`'s options, or the version
 #   ssoenv_prompt                 return the active profile and the time its credentials have left
-#                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
+#                                 ("dev 42m", "dev 3h05m", "dev expiring 4m" under 10 minutes,
+#                                 "dev expired"; nothing without one); first, when fewer than 10
+#                                 minutes are left, fresh credentials, quietly, if no sign-in is
+#                                 needed (_ssoenv_refresh; off when SSOENV_NO_REFRESH is set and not
+#                                 empty). PowerShell has no hook before the prompt: the refresh
+#                                 happens where the prompt calls ssoenv_prompt.
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
 #                                 login, logout, status, credential-process and console
 #
@@ -78,13 +83,43 @@ function awsuse {
     if ($from -and $from -cne $Env:SSOENV_PROFILE) { $global:SSOENV_PREVIOUS_PROFILE = $from }
 }
 
+# When the active profile's credentials have fewer than 10 minutes left, `ssoenv use --no-login`
+# gets fresh ones: reused or refreshed, never a sign-in, a device code or a question, and within 5
+# seconds (SSOENV_COMMAND_TIMEOUT bounds its every wait). Applied only when it succeeds; a failure
+# changes nothing and is tried again a minute later at the earliest. No program while fresh.
+# $LASTEXITCODE is left as it was, for the prompt that may show it.
+function _ssoenv_refresh {
+    if ($Env:SSOENV_NO_REFRESH -or -not $Env:SSOENV_PROFILE) { return }
+    [long] $expires = 0
+    if (-not [long]::TryParse("$Env:SSOENV_EXPIRES_AT", [ref] $expires)) { return }
+    $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+    if ($expires - $now -ge 600) { return }
+    if ($global:_ssoenv_refresh_failed -and $now - $global:_ssoenv_refresh_failed -lt 60) { return }
+    $exitCode = $global:LASTEXITCODE
+    $timeout = $Env:SSOENV_COMMAND_TIMEOUT
+    try {
+        $Env:SSOENV_COMMAND_TIMEOUT = '5'
+        $code = & ssoenv use --no-login --shell powershell '--' $Env:SSOENV_PROFILE 2>$null
+        if ($LASTEXITCODE -ne 0) { throw 'no fresh credentials' }
+        if ($code) { Invoke-Expression (@($code) -join "`n") }
+        $global:_ssoenv_refresh_failed = $null
+    } catch {
+        $global:_ssoenv_refresh_failed = $now
+    } finally {
+        $Env:SSOENV_COMMAND_TIMEOUT = $timeout
+        $global:LASTEXITCODE = $exitCode
+    }
+}
+
 function ssoenv_prompt {
+    _ssoenv_refresh
     $name = $Env:SSOENV_PROFILE
     if (-not $name) { return }
     [long] $expires = 0
     if (-not [long]::TryParse("$Env:SSOENV_EXPIRES_AT", [ref] $expires)) { return $name }
     $left = $expires - [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
     if ($left -le 0) { return "$name expired" }
+    if ($left -lt 600) { return '{0} expiring {1}m' -f $name, [math]::Floor($left / 60) }
     if ($left -lt 3600) { return '{0} {1}m' -f $name, [math]::Floor($left / 60) }
     return '{0} {1}h{2:00}m' -f $name, [math]::Floor($left / 3600), [math]::Floor(($left % 3600) / 60)
 }

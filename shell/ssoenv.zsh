@@ -2,8 +2,8 @@
 #
 #   eval "$(ssoenv init zsh)"
 #
-# It defines these functions and nothing else; loading it prints nothing and changes no option,
-# variable, hook or prompt:
+# It defines these functions, and adds _ssoenv_refresh to precmd_functions; loading it prints
+# nothing and changes no option, other variable or hook, or prompt:
 #
 #   awsuse [PROFILE] [OPTION]...  make PROFILE's credentials this shell's (log in only if needed);
 #                                 with no PROFILE, pick one from a list (on a terminal);
@@ -12,8 +12,12 @@
 #   awsuse --unset                remove every variable awsuse set
 #   awsuse --help | --version     print awsuse's usage and `ssoenv use`'s options, or the version
 #   ssoenv_prompt                 print the active profile and the time its credentials have left
-#                                 ("dev 42m", "dev 3h05m", "dev expired"; nothing without one)
+#                                 ("dev 42m", "dev 3h05m", "dev expiring 4m" under 10 minutes,
+#                                 "dev expired"; nothing without one)
 #   _ssoenv_precmd                a precmd hook that keeps $SSOENV_PS1 current (see below)
+#   _ssoenv_refresh               before each prompt, when the credentials have fewer than 10
+#                                 minutes left: fresh ones, quietly, if no sign-in is needed (see
+#                                 below; off when SSOENV_NO_REFRESH is set and not empty)
 #   _ssoenv*                      completion: profile names for awsuse and ssoenv use, exec,
 #                                 login, logout, status, credential-process and console
 #                                 (registered only when compinit has run)
@@ -87,7 +91,12 @@ function awsuse {
 function ssoenv_prompt {
     emulate -L zsh
     local var='' text=''
-    [[ ${1-} == -v ]] && var=${2-}
+    if [[ ${1-} == -v ]]; then
+        var=${2-}
+        # In this shell, not a subshell: refreshed credentials would stay, so refresh first (the
+        # precmd_functions may have been set anew after loading).
+        _ssoenv_refresh
+    fi
     if [[ -z ${SSOENV_PROFILE-} ]]; then
         text=''
     # Digits only: anything else would be evaluated as code by $(( )).
@@ -97,6 +106,9 @@ function ssoenv_prompt {
         local -i left=$((10#$SSOENV_EXPIRES_AT - EPOCHSECONDS))
         if ((left <= 0)); then
             printf -v text '%s expired' "$SSOENV_PROFILE"
+        elif ((left < 600)); then
+            # Still this close after the refresh before the prompt: it failed, or is off.
+            printf -v text '%s expiring %dm' "$SSOENV_PROFILE" $((left / 60))
         elif ((left < 3600)); then
             printf -v text '%s %dm' "$SSOENV_PROFILE" $((left / 60))
         else
@@ -113,6 +125,34 @@ function ssoenv_prompt {
 # For precmd_functions: keeps SSOENV_PS1 current before each prompt, with no subshell.
 function _ssoenv_precmd {
     ssoenv_prompt -v SSOENV_PS1
+}
+
+# _ssoenv_refresh: before each prompt, when the active profile's credentials have fewer than 10
+# minutes left, `ssoenv use --no-login` gets fresh ones quietly: reused or refreshed, never a
+# sign-in, a device code or a question, and within 5 seconds (SSOENV_COMMAND_TIMEOUT bounds its
+# every wait; a sign-in in progress elsewhere is not waited for). They are applied only when it
+# succeeds; a failure leaves everything as it was (the prompt segment then says "expiring", and
+# later "expired"), and is tried again a minute later at the earliest. While the credentials are
+# fresh it runs no program and opens no file (zsh/datetime's EPOCHSECONDS). Keeps $?.
+function _ssoenv_refresh {
+    local -i _ssoenv_status=$?
+    emulate -L zsh
+    local _ssoenv_code
+    if [[ -z ${SSOENV_PROFILE-} || -n ${SSOENV_NO_REFRESH-} || ${SSOENV_EXPIRES_AT-} != <-> ]] ||
+        ! zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null ||
+        ((10#$SSOENV_EXPIRES_AT - EPOCHSECONDS >= 600)); then
+        return _ssoenv_status
+    fi
+    if [[ ${_ssoenv_refresh_failed-} == <-> ]] && ((EPOCHSECONDS - 10#$_ssoenv_refresh_failed < 60)); then
+        return _ssoenv_status
+    fi
+    if _ssoenv_code=$(SSOENV_COMMAND_TIMEOUT=5 command ssoenv use --no-login --shell zsh \
+        -- "$SSOENV_PROFILE" 2>/dev/null) && eval "$_ssoenv_code"; then
+        unset _ssoenv_refresh_failed
+    else
+        typeset -g _ssoenv_refresh_failed=$EPOCHSECONDS
+    fi
+    return _ssoenv_status
 }
 
 # Offers the profile names; compadd quotes them (spaces and all) and matches what was typed.
@@ -175,4 +215,11 @@ function _ssoenv_complete {
 if (($+functions[compdef])); then
     compdef _ssoenv_awsuse awsuse
     compdef _ssoenv_complete ssoenv
+fi
+
+# First in precmd_functions, once (typeset -ga keeps what it holds, and makes it an array when
+# it is not set yet).
+typeset -ga precmd_functions
+if ((! ${precmd_functions[(Ie)_ssoenv_refresh]})); then
+    precmd_functions=(_ssoenv_refresh "${precmd_functions[@]}")
 fi

@@ -85,12 +85,20 @@ pub struct UseArgs {
     /// Fetch new role credentials even when cached ones are still good
     #[arg(long)]
     pub force_refresh: bool,
+    /// Never sign in: reuse or refresh only, and fail (status 1) when a sign-in is needed (the
+    /// shell integration's quiet refresh before a prompt)
+    #[arg(long, conflicts_with_all = ["no_browser", "use_device_code"])]
+    pub no_login: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Profile name [default: $SSOENV_PROFILE, $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
     pub profile: Option<String>,
+    /// Serve credentials to COMMAND from an endpoint on 127.0.0.1 that keeps them fresh, instead
+    /// of putting keys in its environment (for commands that outlast their credentials)
+    #[arg(long)]
+    pub serve: bool,
     /// The command to run, after `--`
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<std::ffi::OsString>,

@@ -97,6 +97,38 @@ pub fn activate(a: &Activation, current: &Current) -> EnvChanges {
     changes
 }
 
+/// What `exec --serve` takes out of `use`'s changes: the keys (the child asks the endpoint
+/// instead, and keys in the environment would outrank it in every SDK) and the expiry of the first
+/// set, which the endpoint outlives.
+const SERVED_INSTEAD: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "SSOENV_EXPIRES_AT",
+];
+
+/// Inherited, these would send an SDK elsewhere: botocore and the other SDKs read the relative
+/// URI before the full one, and the token file before the token.
+const OUTRANK_THE_ENDPOINT: &[&str] = &[
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+];
+
+pub const CONTAINER_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+pub const CONTAINER_TOKEN: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+
+/// What `exec --serve` hands its command: `use`'s `changes` with the credentials replaced by the
+/// container-credentials endpoint at `url` and its bearer `token`.
+pub fn served(mut changes: EnvChanges, url: &str, token: &str) -> EnvChanges {
+    for name in SERVED_INSTEAD.iter().chain(OUTRANK_THE_ENDPOINT) {
+        changes.unset(*name);
+    }
+    changes.set(CONTAINER_URI, url);
+    changes.set(CONTAINER_TOKEN, token);
+    changes
+}
+
 /// What `unset` hands to the shell.
 pub fn deactivate() -> EnvChanges {
     let mut changes = EnvChanges::new();
@@ -140,6 +172,21 @@ mod tests {
             .iter()
             .find(|c| c.name() == name)
             .map(|c| c.value().map(str::to_string))
+    }
+
+    #[test]
+    fn a_served_command_gets_the_endpoint_and_no_keys() {
+        let changes = served(activation(None), "http://127.0.0.1:1/", "tok");
+        for name in SERVED_INSTEAD.iter().chain(OUTRANK_THE_ENDPOINT) {
+            assert_eq!(value(&changes, name), Some(None), "{name}");
+        }
+        assert_eq!(
+            value(&changes, CONTAINER_URI),
+            Some(Some("http://127.0.0.1:1/".into()))
+        );
+        assert_eq!(value(&changes, CONTAINER_TOKEN), Some(Some("tok".into())));
+        assert_eq!(value(&changes, "SSOENV_PROFILE"), Some(Some("p".into())));
+        assert_eq!(value(&changes, "AWS_PROFILE"), Some(None));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! then either PKCE (a browser redirect to a listener on 127.0.0.1) or the device code (a URL and
 //! a code the person approves from any device, while we poll).
 
-mod loopback;
+pub(crate) mod loopback;
 
 use std::time::{Duration, Instant};
 
@@ -346,8 +346,9 @@ fn wait_for_code(
     }
 }
 
-/// 32 random bytes, base64url: a PKCE verifier (43 characters) or a state value.
-fn random_token() -> Result<String> {
+/// 32 random bytes, base64url: a PKCE verifier (43 characters), a state value, or the token of
+/// `exec --serve`'s endpoint.
+pub(crate) fn random_token() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| Error::new("login", format!("no randomness from the OS: {e}")))?;

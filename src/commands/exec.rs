@@ -6,17 +6,26 @@ use crate::context::Policy;
 use crate::error::{Error, ErrorKind, Result};
 use crate::settings::Settings;
 use crate::shell::Change;
-use crate::ui::Ui;
+use crate::ui::{Stderr, Ui};
 
 pub fn run(args: &ExecArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     // The profile active in this shell comes first: `awsuse dev` then `ssoenv exec -- cmd`.
     let name = settings.profile.active(args.profile.as_deref());
     // Fresh from the caches, so a shell whose exported keys expired still hands live ones on.
-    let changes =
+    // A sign-in, if one is needed, happens here, while the person who started the command
+    // watches; `--serve`'s endpoint never starts one later.
+    let mut changes =
         crate::activate::changes_for(&name, ui, settings, &Policy::default(), false)?.changes;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(Error::usage("exec", "no command given after --"));
     };
+    if args.serve {
+        let dirs = crate::cache::CacheDirs::from_env()?;
+        // The endpoint's thread outlives this borrow of `ui`: it speaks to stderr directly,
+        // which is where `ui` writes.
+        let endpoint = crate::container_credentials::start(&name, settings, dirs, Stderr)?;
+        changes = crate::env::served(changes, &endpoint.url, &endpoint.token);
+    }
     let mut command = Command::new(program);
     command.args(rest);
     for change in changes.iter() {
@@ -26,6 +35,12 @@ pub fn run(args: &ExecArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome>
         };
     }
     let shown = program.to_string_lossy().into_owned();
+    if args.serve {
+        // ssoenv must stay to answer: the command runs beside it, to its end.
+        return crate::child::run_to_end(&mut command)
+            .map(Outcome::Exit)
+            .map_err(|err| spawn_error(&shown, &err));
+    }
     run_command(command, &shown)
 }
 

@@ -12,24 +12,27 @@ pub fn run(args: &UseArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> 
     let name = match args.profile.as_deref() {
         // No name and a person at the terminal: a picker on stderr. Escape and Ctrl-C both
         // choose nothing; the status tells them apart (130, as a shell does for SIGINT).
-        None if settings.terminals.can_ask() => match crate::picker::pick_profile(settings)? {
-            Picked::Name(name) => name,
-            nothing => {
-                ui.say("no profile chosen");
-                return Ok(Outcome::Exit(if nothing == Picked::Interrupted {
-                    130
-                } else {
-                    1
-                }));
+        // `--no-login` asks nothing, a picker included.
+        None if settings.terminals.can_ask() && !args.no_login => {
+            match crate::picker::pick_profile(settings)? {
+                Picked::Name(name) => name,
+                nothing => {
+                    ui.say("no profile chosen");
+                    return Ok(Outcome::Exit(if nothing == Picked::Interrupted {
+                        130
+                    } else {
+                        1
+                    }));
+                }
             }
-        },
+        }
         arg => settings.profile.selected(arg),
     };
     let ready = changes_for(
         &name,
         ui,
         settings,
-        &policy(&args.login, false),
+        &policy(&args.login, args.no_login),
         args.force_refresh,
     )?;
     let expires_at = ready.expires_at;

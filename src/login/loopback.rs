@@ -1,8 +1,8 @@
-//! The listener on 127.0.0.1 that a PKCE login's browser is redirected to. Anything on this
-//! machine can connect to it, so it holds its ground: one thread, a few connections at a time
-//! (the oldest is closed to make room for a new one), slow ones closed within seconds, small
-//! requests only, and a failed `accept` (no descriptors left) is a pause, not the end of the
-//! login. Only the deadline ends the wait.
+//! The listener on 127.0.0.1 that a PKCE login's browser is redirected to, and that `exec --serve`
+//! answers credential requests on. Anything on this machine can connect to it, so it holds its
+//! ground: one thread, a few connections at a time (the oldest is closed to make room for a new
+//! one), slow ones closed within seconds, small requests only, and a failed `accept` (no
+//! descriptors left) is a pause, not the end of the wait. Only the deadline ends a wait.
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -37,9 +37,12 @@ struct Connection {
     accepted: Instant,
 }
 
-/// One request: its target (path and query), and the connection to answer on.
+/// One request: its method, target (path and query) and headers, and the connection to answer on.
 pub struct Request {
+    pub method: String,
     pub target: String,
+    /// Names as sent (compare them without case), values without surrounding blanks.
+    pub headers: Vec<(String, String)>,
     stream: TcpStream,
 }
 
@@ -139,16 +142,23 @@ impl Listener {
                 self.open.remove(i);
                 continue;
             }
-            if let Some(target) = target(&conn.head) {
+            if let Some(head) = parse(&conn.head) {
                 let conn = self.open.remove(i);
                 return Some(Request {
-                    target,
+                    method: head.method,
+                    target: head.target,
+                    headers: head.headers,
                     stream: conn.stream,
                 });
             }
             if conn.head.len() > MAX_REQUEST {
                 let conn = self.open.remove(i);
-                let _ = respond(conn.stream, 431, "Request header fields too large.");
+                let _ = respond(
+                    conn.stream,
+                    431,
+                    HTML,
+                    &page("Request header fields too large."),
+                );
                 continue;
             }
             if conn.accepted.elapsed() >= HEAD_TIME {
@@ -164,39 +174,112 @@ impl Listener {
 impl Request {
     /// Answers with a small HTML page and closes the connection.
     pub fn respond(self, status: u16, text: &str) {
-        let _ = respond(self.stream, status, text);
+        let _ = respond(self.stream, status, HTML, &page(text));
+    }
+
+    /// Answers with a JSON body and closes the connection.
+    pub fn respond_json(self, status: u16, body: &str) {
+        let _ = respond(self.stream, status, "application/json", body);
+    }
+
+    /// The values of header `name` (any case), in the order sent.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
-/// The request target once the head (request line and headers) is complete.
-fn target(head: &[u8]) -> Option<String> {
-    let end = head.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&head[..end]);
-    let line = head.lines().next()?;
-    let mut words = line.split(' ');
-    let (_method, target) = (words.next()?, words.next()?);
-    Some(target.to_owned())
+/// A request's head: the request line and the header fields.
+#[derive(Debug, PartialEq, Eq)]
+struct Head {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
 }
 
-fn respond(mut stream: TcpStream, status: u16, text: &str) -> io::Result<()> {
-    let body = format!(
+/// The head once it is complete (up to the blank line); None while more is to come. Whatever the
+/// bytes, never a panic: a line that is not a header (no colon) is skipped, and bytes that are not
+/// UTF-8 become U+FFFD, which no caller's comparison will accept.
+fn parse(head: &[u8]) -> Option<Head> {
+    let end = head.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&head[..end]);
+    let mut lines = head.split("\r\n");
+    let mut words = lines.next()?.split(' ');
+    let (method, target) = (words.next()?, words.next()?);
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    Some(Head {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        headers,
+    })
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+
+fn page(text: &str) -> String {
+    format!(
         "<!doctype html><meta charset=utf-8><title>ssoenv</title>\
          <p style=\"font:1.2em sans-serif\">{text}</p>"
-    );
+    )
+}
+
+fn respond(mut stream: TcpStream, status: u16, content_type: &str, body: &str) -> io::Result<()> {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
-        _ => "Request Header Fields Too Large",
+        405 => "Method Not Allowed",
+        431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
+        _ => "Error",
     };
     stream.set_nonblocking(false)?;
     stream.set_write_timeout(Some(Duration::from_secs(2)))?;
     write!(
         stream,
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
     stream.flush()?;
     stream.shutdown(Shutdown::Write)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_head_is_parsed_once_complete() {
+        assert_eq!(parse(b"GET / HTTP/1.1\r\nHost: x\r\n"), None);
+        let head = parse(b"GET /a?b HTTP/1.1\r\nHost: x\r\nAuthorization:  tok \r\n\r\n").unwrap();
+        assert_eq!(head.method, "GET");
+        assert_eq!(head.target, "/a?b");
+        assert_eq!(
+            head.headers,
+            [
+                ("Host".into(), "x".into()),
+                ("Authorization".into(), "tok".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for bytes in [
+            &b"\r\n\r\n"[..],
+            b"GET\r\n\r\n",
+            b" \r\n\r\n",
+            b"\xff\xfe /\xc3 HTTP/1.1\r\nno colon\r\n:\r\n\r\n",
+        ] {
+            let _ = parse(bytes);
+        }
+    }
 }

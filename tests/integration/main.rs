@@ -17,9 +17,11 @@ mod interop;
 mod layers;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
+mod no_login;
 mod readme;
 mod sandbox;
 mod secrets;
+mod serve;
 mod shell_integration;
 mod shells;
 mod terminal;

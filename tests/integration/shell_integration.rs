@@ -241,6 +241,9 @@ fn loading_is_silent_and_defines_only_the_documented_functions() {
                         "BASH_SOURCE",
                         "FUNCNAME",
                         "PIPESTATUS",
+                        // The one hook, documented: the refresh before each prompt.
+                        "precmd_functions",
+                        "PROMPT_COMMAND",
                     ]
                     .contains(&v.as_str())
                 })
@@ -249,9 +252,17 @@ fn loading_is_silent_and_defines_only_the_documented_functions() {
                 new_variables.is_empty(),
                 "{sh:?} {prelude}: sets {new_variables:?}"
             );
+            // bash and zsh gain the one documented hook, first in line; nothing else changes.
+            let after = read(&w, "s2");
+            if sh != Sh::Fish {
+                assert!(
+                    after.contains("|_ssoenv_refresh"),
+                    "{sh:?}: no hook: {after}"
+                );
+            }
             assert_eq!(
                 read(&w, "s1"),
-                read(&w, "s2"),
+                after.replacen("_ssoenv_refresh", "", 1),
                 "{sh:?} {prelude}: options, aliases or prompt changed"
             );
         }
@@ -453,14 +464,19 @@ fn awsuse_dash_without_a_previous_profile_fails() {
 fn the_prompt_shows_the_profile_and_counts_down() {
     let w = World::new();
     let now = ssoenv::time::now();
-    let cases: [(&str, String, &str); 6] = [
+    let cases: [(&str, String, &str); 7] = [
         ("dev", format!("{}", now + 42 * 60 + 30), "dev 42m"),
         (
             "dev",
             format!("{}", now + 3 * 3600 + 5 * 60 + 30),
             "dev 3h05m",
         ),
-        ("Prod.Team", format!("{}", now + 30), "Prod.Team 0m"),
+        (
+            "Prod.Team",
+            format!("{}", now + 30),
+            "Prod.Team expiring 0m",
+        ),
+        ("dev", format!("{}", now + 9 * 60 + 30), "dev expiring 9m"),
         ("dev", format!("{}", now - 5), "dev expired"),
         // Not a number: no arithmetic on it (which could run code), the profile alone.
         ("dev", "a[$(touch pwned)]".into(), "dev"),
@@ -1430,4 +1446,122 @@ fn bash_completion_after_a_quote_runs_nothing() {
     let want = format!("{PROMPT}ssoenv use 'x'\\'';touch pwned;#'");
     t.wait("ssoenv use 'x to complete", |p| current_line(p) == want);
     assert!(!w.sb.home().join("pwned").exists());
+}
+
+/// The quiet refresh before the prompt, in interactive bash, zsh and fish on a terminal: role
+/// credentials that last 5 minutes (inside the 10-minute window, so every prompt refreshes) are
+/// replaced before the next prompt with nothing printed; once a sign-in is needed the variables
+/// stay as they were and the prompt segment says "expiring", then "expired". No sign-in starts.
+#[test]
+fn the_prompt_refreshes_credentials_quietly_and_keeps_them_when_a_sign_in_is_needed() {
+    const MARK: &str = "refresh-test$";
+    for (sh, program) in shells() {
+        let w = World::with_mock(
+            MockSso::builder()
+                .interval(0)
+                .role_credentials_ttl_secs(300)
+                .start(),
+        );
+        w.seed_cli_token(8 * 3600);
+        let program = program.to_string_lossy().into_owned();
+        let mut shell = vec![program.as_str()];
+        shell.extend_from_slice(sh.flags());
+        let t = Tmux::start(&w, &shell);
+        let setup = match sh {
+            Sh::Bash => format!(
+                "{}; PROMPT_COMMAND=\"ssoenv_prompt -v SSOENV_PS1${{PROMPT_COMMAND:+; $PROMPT_COMMAND}}\"; \
+                 PS1='[$SSOENV_PS1] {MARK} '; SSOENV_NO_REFRESH=1",
+                sh.load()
+            ),
+            Sh::Zsh => format!(
+                "{}; setopt PROMPT_SUBST; precmd_functions+=(_ssoenv_precmd); \
+                 PROMPT='[$SSOENV_PS1] {MARK} '; SSOENV_NO_REFRESH=1",
+                sh.load()
+            ),
+            Sh::Fish => format!(
+                "{}; function fish_prompt; printf '[%s] {MARK} ' (ssoenv_prompt); end; \
+                 set -g SSOENV_NO_REFRESH 1",
+                sh.load()
+            ),
+        };
+        let prompts = |p: &str| p.matches(MARK).count();
+        // Runs `line` and waits for the prompt after it.
+        let run_line = |line: &str| {
+            let before = prompts(&t.pane());
+            t.type_text(line);
+            t.keys(&["Enter"]);
+            t.wait(&format!("{sh:?}: the prompt after {line:?}"), |p| {
+                prompts(p) > before && current_line(p).ends_with(MARK)
+            })
+        };
+        let key = |n: usize| -> String {
+            run_line(&format!("printf %s \"$AWS_ACCESS_KEY_ID\" > key{n}"));
+            read(&w, &format!("key{n}"))
+        };
+        t.wait(&format!("{sh:?} to start"), |p| !p.trim().is_empty());
+        run_line(&setup);
+        // Refresh off: `awsuse` signs nothing in (the token is cached) and says it fetched.
+        let pane = run_line("awsuse dev");
+        assert!(
+            current_line(&pane).starts_with("[dev expiring "),
+            "{sh:?}:\n{pane}"
+        );
+        let said = pane.matches("ssoenv:").count();
+        let first = key(1);
+        assert!(first.starts_with("ASIA"), "{sh:?}: {first:?}");
+        assert_eq!(
+            key(2),
+            first,
+            "{sh:?}: refreshed while SSOENV_NO_REFRESH was set"
+        );
+
+        // Refresh on: the next prompt brings new keys, and prints nothing.
+        let issued = w.mock.credentials_issued();
+        run_line(match sh {
+            Sh::Fish => "set -e SSOENV_NO_REFRESH",
+            _ => "unset SSOENV_NO_REFRESH",
+        });
+        let second = key(3);
+        assert_ne!(second, first, "{sh:?}: no refresh before the prompt");
+        assert!(second.starts_with("ASIA"), "{sh:?}: {second:?}");
+        assert!(w.mock.credentials_issued() > issued);
+        let pane = t.pane();
+        assert_eq!(
+            pane.matches("ssoenv:").count(),
+            said,
+            "{sh:?} printed:\n{pane}"
+        );
+
+        // A sign-in needed: the keys stay, and the segment says so.
+        std::fs::remove_file(w.path(crate::engine::CORP_TOKEN)).unwrap();
+        let kept = key(4);
+        let pane = run_line("true");
+        assert!(
+            current_line(&pane).starts_with("[dev expiring "),
+            "{sh:?}:\n{pane}"
+        );
+        assert_eq!(
+            key(5),
+            kept,
+            "{sh:?}: the keys changed though no refresh was possible"
+        );
+        run_line(match sh {
+            Sh::Fish => "set -gx SSOENV_EXPIRES_AT (math (_ssoenv_now) - 5)",
+            Sh::Bash => "SSOENV_EXPIRES_AT=$((EPOCHSECONDS - 5))",
+            Sh::Zsh => "zmodload zsh/datetime; SSOENV_EXPIRES_AT=$((EPOCHSECONDS - 5))",
+        });
+        let pane = run_line("true");
+        assert!(
+            current_line(&pane).starts_with("[dev expired]"),
+            "{sh:?}:\n{pane}"
+        );
+        assert_eq!(key(6), kept, "{sh:?}");
+        assert_eq!(
+            pane.matches("ssoenv:").count(),
+            said,
+            "{sh:?} printed:\n{pane}"
+        );
+        assert_eq!(w.mock.device_authorizations() + w.mock.authorize_hits(), 0);
+        assert!(w.browser_visits().is_empty());
+    }
 }
