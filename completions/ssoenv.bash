@@ -176,7 +176,7 @@ _ssoenv() {
             return 0
             ;;
         ssoenv__subcmd__exec)
-            opts="-h -V --help --version"
+            opts="-h -V --serve --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -320,7 +320,7 @@ _ssoenv() {
             return 0
             ;;
         ssoenv__subcmd__use)
-            opts="-s -h -V --shell --no-browser --use-device-code --force-refresh --help --version"
+            opts="-s -h -V --shell --no-browser --use-device-code --force-refresh --no-login --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -42,12 +42,14 @@ set edit:completion:arg-completer[ssoenv] = {|@words|
             cand --no-browser 'Do not open a browser: print the URL and a code to approve from any device'
             cand --use-device-code 'Use the device code flow instead of the browser redirect (PKCE)'
             cand --force-refresh 'Fetch new role credentials even when cached ones are still good'
+            cand --no-login 'Never sign in: reuse or refresh only, and fail (status 1) when a sign-in is needed (the shell integration''s quiet refresh before a prompt)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'ssoenv;exec'= {
+            cand --serve 'Serve credentials to COMMAND from an endpoint on 127.0.0.1 that keeps them fresh, instead of putting keys in its environment (for commands that outlast their credentials)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
