@@ -67,7 +67,7 @@ fn awsuse {|@args|
             if (eq $_ssoenv_previous '') {
                 fail 'awsuse: no previous profile'
             }
-            set args = [$_ssoenv_previous $@args[1..]]
+            set args = [$_ssoenv_previous (all $args[1..])]
         }
         set code = (e:ssoenv use --shell elvish $@args | slurp)
     }

@@ -52,7 +52,8 @@ def --env _ssoenv_apply [changes: record] {
 
 # The profile names in the AWS config, for completion.
 def _ssoenv_profiles [] {
-    try { ^ssoenv list --names e>| ignore | lines } catch { [] }
+    let listed = (^ssoenv list --names | complete)
+    if $listed.exit_code == 0 { $listed.stdout | lines } else { [] }
 }
 
 # awsuse: nothing is applied unless ssoenv succeeds.

@@ -16,6 +16,7 @@ mod interop;
 mod layers;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
+mod more_shells;
 mod readme;
 mod sandbox;
 mod secrets;
