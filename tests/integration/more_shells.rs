@@ -9,7 +9,6 @@
 #![cfg(unix)]
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::engine::World;
@@ -121,10 +120,6 @@ fn run(w: &World, sh: Sh, script: &str, extra: &[(&str, &str)]) -> Output {
         command.env(k, v);
     }
     command.output().expect("start the shell")
-}
-
-fn exists(w: &World, name: &str) -> bool {
-    Path::new(&w.sb.home().join(name)).exists()
 }
 
 #[test]
