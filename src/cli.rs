@@ -52,7 +52,11 @@ pub enum Command {
         eval \"$(ssoenv init zsh)\"                                # ~/.zshrc, after compinit\n  \
         ssoenv init fish | source                                # ~/.config/fish/config.fish\n  \
         ssoenv init powershell | Out-String | Invoke-Expression  # $PROFILE\n  \
-        ssoenv init cmd > \"%USERPROFILE%\\bin\\awsuse.cmd\"         # cmd: once, into a folder on PATH\n\n\
+        ssoenv init cmd > \"%USERPROFILE%\\bin\\awsuse.cmd\"         # cmd: once, into a folder on PATH\n  \
+        eval (ssoenv init elvish | slurp)                        # rc.elv\n  \
+        execx($(ssoenv init xonsh), 'exec', __xonsh__.ctx, filename='ssoenv')  # ~/.xonshrc\n  \
+        ssoenv init nu | save -f ($nu.default-config-dir | path join ssoenv.nu)  # nu: once, then\n  \
+        source ($nu.default-config-dir | path join ssoenv.nu)   # in config.nu\n\n\
         Then: awsuse PROFILE (log in if needed, set the credentials), awsuse (pick from a list), \
         awsuse - (the previous profile), awsuse --unset; ssoenv_prompt prints \"dev 42m\" for \
         a prompt; TAB completes profile names for awsuse and ssoenv use/exec/login.")]
@@ -323,6 +327,9 @@ pub enum InitShell {
     #[value(alias = "pwsh")]
     Powershell,
     Cmd,
+    Nu,
+    Elvish,
+    Xonsh,
 }
 
 /// `InitShell`'s own values, and a message of its own for `json`: `use --shell json` exists, so

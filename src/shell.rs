@@ -18,16 +18,22 @@ pub enum Shell {
     Powershell,
     Cmd,
     Json,
+    Nu,
+    Elvish,
+    Xonsh,
 }
 
 impl Shell {
-    pub const ALL: [Shell; 6] = [
+    pub const ALL: [Shell; 9] = [
         Shell::Bash,
         Shell::Zsh,
         Shell::Fish,
         Shell::Powershell,
         Shell::Cmd,
         Shell::Json,
+        Shell::Nu,
+        Shell::Elvish,
+        Shell::Xonsh,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,6 +44,9 @@ impl Shell {
             Shell::Powershell => "powershell",
             Shell::Cmd => "cmd",
             Shell::Json => "json",
+            Shell::Nu => "nu",
+            Shell::Elvish => "elvish",
+            Shell::Xonsh => "xonsh",
         }
     }
 
@@ -51,6 +60,9 @@ impl Shell {
             "powershell" | "pwsh" => Some(Shell::Powershell),
             "cmd" => Some(Shell::Cmd),
             "json" => Some(Shell::Json),
+            "nu" => Some(Shell::Nu),
+            "elvish" => Some(Shell::Elvish),
+            "xonsh" => Some(Shell::Xonsh),
             _ => None,
         }
     }
@@ -96,7 +108,9 @@ impl Shell {
 
     /// The output format for a shell program, by path or name: POSIX shells (`sh`, `dash`,
     /// `ksh`...) read bash's. A program is never a JSON consumer, whatever it happens to be
-    /// called; anything else is unknown.
+    /// called; anything else is unknown. xonsh is a Python script, which Linux names after the
+    /// script (`xonsh`), not `python3`, unless it was started as `python3 -m xonsh`: a parent
+    /// called python is no shell.
     fn from_program(path: &str) -> Option<Shell> {
         let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
         match name.trim().to_ascii_lowercase().as_str() {
@@ -216,7 +230,7 @@ pub fn render(shell: Shell, changes: &EnvChanges) -> Result<String> {
         parts.push(fragment(shell, change)?);
     }
     Ok(match shell {
-        Shell::Json => format!("{{{}}}\n", parts.join(", ")),
+        Shell::Json | Shell::Nu => format!("{{{}}}\n", parts.join(", ")),
         _ => parts.into_iter().map(|line| line + "\n").collect(),
     })
 }
@@ -267,11 +281,63 @@ fn fragment(shell: Shell, change: &Change) -> Result<String> {
             format!("set \"{name}={value}\"")
         }
         (Shell::Cmd, None) => format!("set \"{name}=\""),
-        (Shell::Json, value) => {
+        // nushell has no `eval`: code printed for it could run only in a child `nu -c`, which
+        // cannot change the caller's environment. So it gets data, parsed by a JSON parser that
+        // runs nothing: `--shell json`'s object (null to unset), which `from json | load-env`
+        // applies as it is (a null reaches no program) and `awsuse` splits into `load-env` and
+        // `hide-env`. A record in nuon would need a quoting of nushell's own, and nuon has no
+        // specification to hold it to.
+        (Shell::Json | Shell::Nu, value) => {
             let value = value.map_or(serde_json::Value::Null, serde_json::Value::from);
             format!("{}: {value}", serde_json::Value::from(name))
         }
+        // `set-env` and `unset-env` change the process environment, so they hold through
+        // `eval`, which keeps the variables the code defines to itself; `unset-env` of an
+        // absent variable succeeds.
+        (Shell::Elvish, Some(value)) => format!("set-env {name} {}", elvish_quote(value)),
+        (Shell::Elvish, None) => format!("unset-env {name}"),
+        (Shell::Xonsh, Some(value)) => format!("${name} = {}", python_quote(value)),
+        // `del $NAME` raises KeyError when NAME is absent. Not `${...}.pop(...)`: at the prompt
+        // xonsh prints the value of an expression statement, which would show the old secret.
+        (Shell::Xonsh, None) => format!("if '{name}' in ${{...}}: del ${name}"),
     })
+}
+
+/// elvish's single quotes take every character as it is, a line break included; a quote is
+/// written doubled (`''`). Nothing else is special there: no `$`, no backslash escape.
+fn elvish_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// A Python string literal made only of printable ASCII, as `ascii(value)` would write it: a
+/// quote and a backslash escaped, every other character outside `' '..='~'` written as `\xNN`,
+/// `\uNNNN` or `\UNNNNNNNN`. xonsh reads `$NAME = '...'` as Python, where such a literal is a
+/// constant; keeping the text ASCII leaves nothing to a terminal's or a decoder's reading of it
+/// (a line break would end the statement, a stray byte could be read in another encoding).
+fn python_quote(value: &str) -> String {
+    use std::fmt::Write as _;
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('\'');
+    for c in value.chars() {
+        match c {
+            '\'' | '\\' => {
+                quoted.push('\\');
+                quoted.push(c);
+            }
+            ' '..='~' => quoted.push(c),
+            c if (c as u32) < 0x100 => {
+                let _ = write!(quoted, "\\x{:02x}", c as u32);
+            }
+            c if (c as u32) < 0x10000 => {
+                let _ = write!(quoted, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(quoted, "\\U{:08x}", c as u32);
+            }
+        }
+    }
+    quoted.push('\'');
+    quoted
 }
 
 /// One quoting for bash, zsh, dash and fish at once, so that output read by the wrong one of
@@ -425,6 +491,21 @@ mod tests {
                 "{\"AWS_ACCESS_KEY_ID\": \"ASIAEXAMPLE\", \"AWS_REGION\": \"eu-west-1\", \
                  \"AWS_PROFILE\": null}\n",
             ),
+            (
+                Shell::Nu,
+                "{\"AWS_ACCESS_KEY_ID\": \"ASIAEXAMPLE\", \"AWS_REGION\": \"eu-west-1\", \
+                 \"AWS_PROFILE\": null}\n",
+            ),
+            (
+                Shell::Elvish,
+                "set-env AWS_ACCESS_KEY_ID 'ASIAEXAMPLE'\nset-env AWS_REGION 'eu-west-1'\n\
+                 unset-env AWS_PROFILE\n",
+            ),
+            (
+                Shell::Xonsh,
+                "$AWS_ACCESS_KEY_ID = 'ASIAEXAMPLE'\n$AWS_REGION = 'eu-west-1'\n\
+                 if 'AWS_PROFILE' in ${...}: del $AWS_PROFILE\n",
+            ),
         ];
         for (shell, text) in expected {
             assert_eq!(
@@ -438,7 +519,11 @@ mod tests {
     #[test]
     fn no_changes_render_nothing() {
         for shell in Shell::ALL {
-            let expected = if shell == Shell::Json { "{}\n" } else { "" };
+            let expected = if matches!(shell, Shell::Json | Shell::Nu) {
+                "{}\n"
+            } else {
+                ""
+            };
             assert_eq!(
                 render(shell, &EnvChanges::new()).ok().as_deref(),
                 Some(expected)
@@ -554,6 +639,71 @@ mod tests {
     }
 
     #[test]
+    fn elvish_doubles_single_quotes_and_keeps_everything_else() {
+        let cases = [
+            ("'", "''''"),
+            ("''", "''''''"),
+            ("it's", "'it''s'"),
+            // No escapes, no variables, no output capture inside single quotes.
+            ("a\\", "'a\\'"),
+            ("\\''\\", "'\\''''\\'"),
+            (
+                "$E:HOME (touch x) {x} `x` ~",
+                "'$E:HOME (touch x) {x} `x` ~'",
+            ),
+            ("a\nb\r\n\t", "'a\nb\r\n\t'"),
+            // Curly quotes are ordinary characters to elvish.
+            ("\u{2018}\u{2019}\u{201C}", "'\u{2018}\u{2019}\u{201C}'"),
+            ("';touch x;'", "''';touch x;'''"),
+        ];
+        for (value, quoted) in cases {
+            assert_eq!(elvish_quote(value), quoted, "{value:?}");
+            assert_eq!(
+                rendered(Shell::Elvish, "V", value),
+                format!("set-env V {quoted}\n")
+            );
+        }
+    }
+
+    #[test]
+    fn xonsh_gets_a_printable_ascii_python_literal() {
+        let cases = [
+            ("'", r"'\''"),
+            ("it's", r"'it\'s'"),
+            ("\\", r"'\\'"),
+            (r"\'", r"'\\\''"),
+            ("\"", "'\"'"),
+            (
+                "$HOME ${...} $(id) !(id) @(x) {x} `x`",
+                "'$HOME ${...} $(id) !(id) @(x) {x} `x`'",
+            ),
+            ("a\nb\r\t", r"'a\x0ab\x0d\x09'"),
+            ("\u{1}\u{7f}\u{80}\u{ff}", r"'\x01\x7f\x80\xff'"),
+            ("é日\u{2018}", r"'\xe9\u65e5\u2018'"),
+            ("🔑\u{10ffff}", r"'\U0001f511\U0010ffff'"),
+            ("\u{2028}\u{feff}", r"'\u2028\ufeff'"),
+        ];
+        for (value, quoted) in cases {
+            assert_eq!(python_quote(value), quoted, "{value:?}");
+            assert_eq!(
+                rendered(Shell::Xonsh, "V", value),
+                format!("$V = {quoted}\n")
+            );
+        }
+        // Every character of every output is printable ASCII, whatever the value.
+        let all: String = (1..=0x10FFFFu32).filter_map(char::from_u32).collect();
+        let quoted = python_quote(&all);
+        assert!(quoted.bytes().all(|b| (b' '..=b'~').contains(&b)));
+        // A quote or backslash is only ever escaped, so the literal ends at the last quote.
+        let inner = &quoted[1..quoted.len() - 1];
+        let mut escaped = false;
+        for c in inner.chars() {
+            assert!(escaped || c != '\'', "an unescaped quote in {inner:?}");
+            escaped = !escaped && c == '\\';
+        }
+    }
+
+    #[test]
     fn json_escapes_and_keeps_order() {
         let mut changes = EnvChanges::new();
         changes
@@ -640,6 +790,13 @@ mod tests {
             (None, Some("dash"), Some("/usr/bin/fish"), Shell::Bash),
             (None, Some("sh"), Some("/usr/bin/fish"), Shell::Bash),
             (None, Some("pwsh"), Some("/bin/bash"), Shell::Powershell),
+            (None, Some("nu"), Some("/bin/bash"), Shell::Nu),
+            (None, Some("elvish"), Some("/bin/bash"), Shell::Elvish),
+            (None, Some("xonsh"), Some("/bin/bash"), Shell::Xonsh),
+            (Some("NU"), None, None, Shell::Nu),
+            (Some("/usr/bin/elvish"), None, None, Shell::Elvish),
+            (None, None, Some("/usr/local/bin/xonsh"), Shell::Xonsh),
+            (None, None, Some("/home/u/.cargo/bin/nu"), Shell::Nu),
             // A parent that is no shell (a script, `sudo`, a test harness): $SHELL decides.
             (None, Some("python3"), Some("/usr/bin/fish"), Shell::Fish),
             (None, Some("json"), Some("/usr/bin/fish"), Shell::Fish),
@@ -679,7 +836,7 @@ mod tests {
         );
         assert!(!asked.get());
         // A name it cannot print for is an error naming the variable, not bash by default.
-        for unknown in ["tcsh", "nu", "nonsense"] {
+        for unknown in ["tcsh", "csh", "nonsense"] {
             let err = Shell::detect(Some(unknown), || Some("zsh".into()), None).unwrap_err();
             assert_eq!(err.exit_code(), 2);
             assert!(err.to_string().starts_with("SSOENV_SHELL: "), "{err}");

@@ -6,7 +6,12 @@
 //! ssoenv init fish | source                                 # ~/.config/fish/config.fish
 //! ssoenv init powershell | Out-String | Invoke-Expression    # $PROFILE
 //! ssoenv init cmd > "%USERPROFILE%\bin\awsuse.cmd"          # once, into a folder on PATH
+//! eval (ssoenv init elvish | slurp)                         # rc.elv
+//! execx($(ssoenv init xonsh), 'exec', __xonsh__.ctx, filename='ssoenv')   # ~/.xonshrc
 //! ```
+//!
+//! nushell cannot evaluate a command's output: its file is saved once and sourced (shell/ssoenv.nu
+//! says how).
 //!
 //! The scripts live in shell/ and are compiled in. Before each (cmd aside) comes clap's completion
 //! for ssoenv's subcommands and options, the same as `ssoenv completions SHELL` but loadable by
@@ -23,6 +28,9 @@ pub const ZSH: &str = include_str!("../../shell/ssoenv.zsh");
 pub const FISH: &str = include_str!("../../shell/ssoenv.fish");
 pub const POWERSHELL: &str = include_str!("../../shell/ssoenv.ps1");
 pub const CMD: &str = include_str!("../../shell/awsuse.cmd");
+pub const NU: &str = include_str!("../../shell/ssoenv.nu");
+pub const ELVISH: &str = include_str!("../../shell/ssoenv.elv");
+pub const XONSH: &str = include_str!("../../shell/ssoenv.xsh");
 
 pub fn run(args: &InitArgs) -> Result<Outcome> {
     Ok(Outcome::Print(script(args.shell)))
@@ -46,6 +54,12 @@ pub fn script(shell: InitShell) -> String {
         ),
         // A batch file, saved once; cmd reads labels reliably only with CRLF line ends.
         InitShell::Cmd => return CMD.replace("\r\n", "\n").replace('\n', "\r\n"),
+        // clap's elvish completer comes first: the integration wraps it to add profile names.
+        InitShell::Elvish => (Some(completions::script(CompletionShell::Elvish)), ELVISH),
+        // No clap completion for these (clap_complete has no generator for either): the
+        // integration completes profile names only.
+        InitShell::Nu => (None, NU),
+        InitShell::Xonsh => (None, XONSH),
     };
     match clap {
         Some(clap) => format!("{}\n\n{own}", clap.trim_end()),

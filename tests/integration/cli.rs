@@ -399,14 +399,14 @@ fn exec_without_the_double_dash_shows_the_command_line_meant() {
 
 #[test]
 fn an_unknown_ssoenv_shell_is_an_error_naming_the_variable() {
-    for name in ["tcsh", "nu"] {
+    for name in ["tcsh", "csh"] {
         let mut sb = Sandbox::new();
         sb.env("SSOENV_SHELL", name);
         let err = assert_fails(&sb.run(&["unset"]), 2);
         assert!(err.starts_with("ssoenv: SSOENV_SHELL: "), "{err}");
         assert!(err.contains(&format!("\"{name}\"")), "{err}");
         assert!(
-            err.contains("bash, zsh, fish, powershell, cmd, json"),
+            err.contains("bash, zsh, fish, powershell, cmd, json, nu, elvish, xonsh"),
             "{err}"
         );
         // --shell decides when given; the variable is then not read.
@@ -416,6 +416,16 @@ fn an_unknown_ssoenv_shell_is_an_error_naming_the_variable() {
     sb.env("SSOENV_SHELL", "dash");
     let out = sb.run(&["unset"]);
     assert!(stdout(&out).starts_with("unset -v "), "{}", stderr(&out));
+    // nushell, elvish and xonsh by name (a path as $SHELL would hold it works too).
+    for (name, start) in [
+        ("nu", "{\""),
+        ("/usr/bin/elvish", "unset-env "),
+        ("xonsh", "if '"),
+    ] {
+        sb.env("SSOENV_SHELL", name);
+        let out = sb.run(&["unset"]);
+        assert!(stdout(&out).starts_with(start), "{name}: {}", stderr(&out));
+    }
 }
 
 #[test]

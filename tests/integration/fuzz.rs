@@ -407,7 +407,49 @@ fn read_back(shell: Shell, text: &str) -> Option<Vec<(String, Option<String>)>> 
                 ));
             }
         }
-        Shell::Json => {
+        Shell::Elvish => {
+            let mut rest = text;
+            while !rest.is_empty() {
+                if let Some(after) = rest.strip_prefix("unset-env ") {
+                    let (name, after) = after.split_once('\n')?;
+                    out.push((name.to_string(), None));
+                    rest = after;
+                    continue;
+                }
+                let (name, after) = rest.strip_prefix("set-env ")?.split_once(" '")?;
+                let mut value = String::new();
+                let mut chars = after.char_indices().peekable();
+                let end = loop {
+                    let (i, c) = chars.next()?;
+                    if c == '\'' {
+                        if chars.peek().is_some_and(|(_, d)| *d == '\'') {
+                            chars.next();
+                        } else {
+                            break i + 1;
+                        }
+                    }
+                    value.push(c);
+                };
+                out.push((name.to_string(), Some(value)));
+                rest = after[end..].strip_prefix('\n')?;
+            }
+        }
+        Shell::Xonsh => {
+            for line in text.lines() {
+                if let Some(name) = line
+                    .strip_prefix("if '")
+                    .and_then(|l| l.split_once("' in ${...}: del $"))
+                    .and_then(|(name, again)| (name == again).then_some(name))
+                {
+                    out.push((name.to_string(), None));
+                    continue;
+                }
+                let (name, literal) = line.strip_prefix('$')?.split_once(" = '")?;
+                let literal = literal.strip_suffix('\'')?;
+                out.push((name.to_string(), Some(python_literal(literal)?)));
+            }
+        }
+        Shell::Json | Shell::Nu => {
             let doc: Map<String, Json> = serde_json::from_str(text).ok()?;
             for (name, value) in doc {
                 out.push((name, value.as_str().map(str::to_string)));
@@ -416,6 +458,36 @@ fn read_back(shell: Shell, text: &str) -> Option<Vec<(String, Option<String>)>> 
         }
     }
     Some(out)
+}
+
+/// The inside of a single-quoted Python literal as ssoenv writes it for xonsh (printable ASCII,
+/// escapes `\\ \' \xNN \uNNNN \UNNNNNNNN`); None for anything else, an unescaped quote included.
+fn python_literal(text: &str) -> Option<String> {
+    let mut value = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if !(' '..='~').contains(&c) || c == '\'' {
+            return None;
+        }
+        if c != '\\' {
+            value.push(c);
+            continue;
+        }
+        let digits = match chars.next()? {
+            e @ ('\\' | '\'') => {
+                value.push(e);
+                continue;
+            }
+            'x' => 2,
+            'u' => 4,
+            'U' => 8,
+            _ => return None,
+        };
+        let hex: String = chars.by_ref().take(digits).collect();
+        (hex.len() == digits).then_some(())?;
+        value.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+    }
+    Some(value)
 }
 
 proptest! {
@@ -486,7 +558,7 @@ proptest! {
             match (render(shell, &changes), culprit) {
                 (Ok(text), None) => {
                     let mut asked = asked.clone();
-                    if shell == Shell::Json {
+                    if matches!(shell, Shell::Json | Shell::Nu) {
                         asked.sort();
                     }
                     prop_assert_eq!(read_back(shell, &text), Some(asked), "{} output:\n{}", shell, text);

@@ -17,6 +17,7 @@ mod interop;
 mod layers;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
+mod more_shells;
 mod no_login;
 mod readme;
 mod sandbox;

@@ -87,7 +87,7 @@ fn bin_dir() -> PathBuf {
 
 /// The environment a shell gets: the sandbox's (HOME, the mock, the browser), the built binary
 /// first on PATH, and the shell's own state kept inside the sandbox.
-fn environment(w: &World) -> Vec<(String, String)> {
+pub(crate) fn environment(w: &World) -> Vec<(String, String)> {
     let probe = w.sb.cmd(&[]);
     let mut env: Vec<(String, String)> = probe
         .get_envs()
@@ -137,7 +137,7 @@ fn run(w: &World, sh: Sh, program: &Path, script: &str, extra: &[(&str, &str)]) 
     command.output().expect("start the shell")
 }
 
-fn describe(out: &Output) -> String {
+pub(crate) fn describe(out: &Output) -> String {
     format!(
         "status {:?}\nstdout: {}\nstderr: {}",
         out.status.code(),
@@ -146,13 +146,13 @@ fn describe(out: &Output) -> String {
     )
 }
 
-fn read(w: &World, name: &str) -> String {
+pub(crate) fn read(w: &World, name: &str) -> String {
     std::fs::read_to_string(w.sb.home().join(name))
         .unwrap_or_else(|e| panic!("{name} was not written: {e}"))
 }
 
 /// An `env -0` dump written by a script, without `_` (which bash sets for each child).
-fn read_env(w: &World, name: &str) -> HashMap<String, String> {
+pub(crate) fn read_env(w: &World, name: &str) -> HashMap<String, String> {
     read(w, name)
         .split('\0')
         .filter_map(|kv| kv.split_once('='))
@@ -351,7 +351,7 @@ fn awsuse_sets_switches_back_and_clears() {
 }
 
 /// `dev 42m` or `dev 3h05m`.
-fn is_countdown(text: &str, profile: &str) -> bool {
+pub(crate) fn is_countdown(text: &str, profile: &str) -> bool {
     let Some(left) = text.strip_prefix(profile).and_then(|t| t.strip_prefix(' ')) else {
         return false;
     };

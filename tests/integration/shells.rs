@@ -15,6 +15,8 @@ use proptest::test_runner::{Config, TestRunner};
 use ssoenv::shell::{EnvChanges, Shell, render};
 use tempfile::TempDir;
 
+/// The nushell integration, whose `_ssoenv_apply` applies `--shell nu`'s JSON.
+const NU_INTEGRATION: &str = include_str!("../../shell/ssoenv.nu");
 /// Set in the shell's environment before evaluation, then unset by the output.
 const INHERITED_UNSET: &str = "SSOENV_TEST_INHERITED";
 /// Set in the shell's environment before evaluation, then overwritten by the output.
@@ -46,6 +48,9 @@ impl Runner {
             Shell::Bash => &["--noprofile", "--norc"],
             Shell::Zsh => &["-f"],
             Shell::Fish => &["--no-config"],
+            Shell::Nu => &["--no-config-file"],
+            Shell::Elvish => &["-norc"],
+            Shell::Xonsh => &["--no-rc"],
             _ => unreachable!("no real shell for {shell}"),
         };
         Runner {
@@ -87,24 +92,64 @@ impl Runner {
         let output = render(self.format, changes).expect("render");
         std::fs::write(dir.join("out"), &output).expect("write out");
         let mut driver = format!("{}\n", self.prelude);
-        if self.shell == Shell::Fish {
-            driver.push_str("cat out | source\nprintf 'status=%s\\0' $status\n");
-            for name in names {
-                // `count` shows a value that fish split into a list; "1" matches bash's marker.
+        match self.shell {
+            Shell::Fish => {
+                driver.push_str("cat out | source\nprintf 'status=%s\\0' $status\n");
+                for name in names {
+                    // `count` shows a value that fish split into a list; "1" matches bash's marker.
+                    driver.push_str(&format!(
+                        "if set -q {name}; printf '%s\\0' (count ${name}) \"${name}\"; \
+                         else; printf '%s\\0' '' ''; end\n"
+                    ));
+                }
+            }
+            Shell::Nu => {
+                // Applied by the integration's own `_ssoenv_apply`, as `awsuse` applies it.
+                std::fs::write(dir.join("ssoenv.nu"), NU_INTEGRATION).expect("write ssoenv.nu");
                 driver.push_str(&format!(
-                    "if set -q {name}; printf '%s\\0' (count ${name}) \"${name}\"; \
-                     else; printf '%s\\0' '' ''; end\n"
+                    "source ssoenv.nu\n_ssoenv_apply (open --raw out | from json)\n\
+                     let names = {}\n\
+                     print -n ([status=0 ...($names | each {{|n| if ($n in $env) \
+                     {{ ['1' ($env | get $n)] }} else {{ ['' ''] }} }} | flatten)] \
+                     | str join (char nul)) (char nul)\n^env -0 | save --raw env0\n",
+                    serde_json::to_string(names).expect("names")
                 ));
             }
-        } else {
-            driver.push_str("eval \"$(cat out)\"\nprintf 'status=%s\\0' \"$?\"\n");
-            for name in names {
+            Shell::Elvish => {
+                driver.push_str(
+                    "use str\nvar z = (str:from-codepoints 0)\neval (slurp < out)\n\
+                                 print status=0$z\n",
+                );
+                for name in names {
+                    driver.push_str(&format!(
+                        "if (has-env {name}) {{ print 1$z(get-env {name})$z }} \
+                         else {{ print $z$z }}\n"
+                    ));
+                }
+            }
+            Shell::Xonsh => {
+                // The documented form: `execx($(ssoenv use P --shell xonsh))`.
                 driver.push_str(&format!(
-                    "printf '%s\\0' \"${{{name}+1}}\" \"${{{name}-}}\"\n"
+                    "execx($(cat out))\nimport sys\n\
+                     w = sys.stdout.buffer.write\nw(b'status=0\\0')\n\
+                     for n in {}:\n    if n in ${{...}}:\n        \
+                     w(b'1\\0' + ${{...}}[n].encode('utf-8', 'surrogateescape') + b'\\0')\n    \
+                     else:\n        w(b'\\0\\0')\nsys.stdout.flush()\n",
+                    serde_json::to_string(names).expect("names")
                 ));
+            }
+            _ => {
+                driver.push_str("eval \"$(cat out)\"\nprintf 'status=%s\\0' \"$?\"\n");
+                for name in names {
+                    driver.push_str(&format!(
+                        "printf '%s\\0' \"${{{name}+1}}\" \"${{{name}-}}\"\n"
+                    ));
+                }
             }
         }
-        driver.push_str("env -0 > env0\n");
+        if self.shell != Shell::Nu {
+            driver.push_str("env -0 > env0\n");
+        }
         std::fs::write(dir.join("driver"), driver).expect("write driver");
 
         let result = self
@@ -381,6 +426,21 @@ fn hostile_values_round_trip_in_fish() {
     hostile_round_trips(Shell::Fish, &[""]);
 }
 
+#[test]
+fn hostile_values_round_trip_in_nu() {
+    hostile_round_trips(Shell::Nu, &[""]);
+}
+
+#[test]
+fn hostile_values_round_trip_in_elvish() {
+    hostile_round_trips(Shell::Elvish, &[""]);
+}
+
+#[test]
+fn hostile_values_round_trip_in_xonsh() {
+    hostile_round_trips(Shell::Xonsh, &[""]);
+}
+
 /// A format read by the wrong shell (a fish user's `eval "$(ssoenv use P)"` typed in bash, or
 /// bash's output sourced by fish) may fail, but no value may run: every hostile value through
 /// each (format, evaluating shell) pair, zsh also with RC_QUOTES and as sh.
@@ -614,7 +674,8 @@ fn random_round_trips(shell: Shell) {
     let program = crate::util::tool(shell.name());
     let runner = Runner::new(shell, &program);
     let config = Config {
-        cases: 200,
+        // xonsh takes about half a second to start, the others milliseconds.
+        cases: if shell == Shell::Xonsh { 30 } else { 200 },
         failure_persistence: None,
         ..Config::default()
     };
@@ -653,4 +714,19 @@ fn random_values_round_trip_in_zsh() {
 #[test]
 fn random_values_round_trip_in_fish() {
     random_round_trips(Shell::Fish);
+}
+
+#[test]
+fn random_values_round_trip_in_nu() {
+    random_round_trips(Shell::Nu);
+}
+
+#[test]
+fn random_values_round_trip_in_elvish() {
+    random_round_trips(Shell::Elvish);
+}
+
+#[test]
+fn random_values_round_trip_in_xonsh() {
+    random_round_trips(Shell::Xonsh);
 }

@@ -1,0 +1,412 @@
+//! The integration (`ssoenv init nu|elvish|xonsh`) in the real shells, without user configuration,
+//! against the mock: loading prints nothing and changes no variable; `awsuse` sets, switches back
+//! (`-`) and clears (`--unset`); a failing `awsuse` applies nothing and fails; the prompt counts
+//! down; profile names complete. (bash, zsh, fish and PowerShell: shell_integration.rs.)
+//!
+//! elvish's integration adds its commands with `edit:add-var`, which exists only at an interactive
+//! prompt: here `eval` is given an `edit:` namespace that records what is added, the same code
+//! path otherwise.
+#![cfg(unix)]
+
+use std::collections::HashMap;
+use std::process::{Command, Output};
+
+use crate::engine::World;
+use crate::shell_integration::{describe, environment, is_countdown, read, read_env};
+use crate::support::MockSso;
+use crate::util::{stderr, stdout, tool};
+
+/// An `env -0` dump without what nushell exports of its own bookkeeping.
+fn env_of(w: &World, file: &str) -> HashMap<String, String> {
+    let mut env = read_env(w, file);
+    for own in [
+        "LAST_EXIT_CODE",
+        "CMD_DURATION_MS",
+        "FILE_PWD",
+        "CURRENT_FILE",
+    ] {
+        env.remove(own);
+    }
+    env
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sh {
+    Nu,
+    Elvish,
+    Xonsh,
+}
+
+const ALL: [Sh; 3] = [Sh::Nu, Sh::Elvish, Sh::Xonsh];
+
+impl Sh {
+    fn program(self) -> &'static str {
+        match self {
+            Sh::Nu => "nu",
+            Sh::Elvish => "elvish",
+            Sh::Xonsh => "xonsh",
+        }
+    }
+
+    fn flags(self) -> &'static [&'static str] {
+        match self {
+            Sh::Nu => &["--no-config-file"],
+            Sh::Elvish => &["-norc"],
+            Sh::Xonsh => &["--no-rc"],
+        }
+    }
+
+    /// The README's start-up line (for nu, the `source` of the file saved beforehand; for elvish,
+    /// with the recording `edit:` namespace, the functions then bound as at the prompt).
+    fn load(self) -> &'static str {
+        match self {
+            Sh::Nu => "source ssoenv.nu",
+            Sh::Elvish => {
+                "var added = [&]\n\
+                 var completion = (ns [&arg-completer=[&]])\n\
+                 var edit = (ns [&add-var~={|name v| set added[$name] = $v } \
+                 &completion:=$completion &complex-candidate~={|t &display=''| put $t }])\n\
+                 eval (ssoenv init elvish | slurp) &ns=(ns [&edit:=$edit]) > load.out 2> load.err\n\
+                 var awsuse~ = $added[awsuse~]\n\
+                 var ssoenv_prompt~ = $added[ssoenv_prompt~]"
+            }
+            Sh::Xonsh => "execx($(ssoenv init xonsh), 'exec', __xonsh__.ctx, filename='ssoenv')",
+        }
+    }
+
+    /// `env -0` of a child, into `file`.
+    fn dump(self, file: &str) -> String {
+        match self {
+            Sh::Nu => format!("^env -0 | save --force {file}"),
+            _ => format!("env -0 > {file}"),
+        }
+    }
+
+    /// Runs `command` (awsuse ...) and writes "ok" or "failed" to `file`.
+    fn outcome(self, command: &str, file: &str) -> String {
+        match self {
+            Sh::Nu => format!(
+                "try {{ {command}; 'ok' | save -f {file} }} catch {{ 'failed' | save -f {file} }}"
+            ),
+            Sh::Elvish => {
+                format!("try {{ {command}; echo ok > {file} }} catch {{ echo failed > {file} }}")
+            }
+            Sh::Xonsh => format!(
+                "with open('{file}', 'w') as f:\n    \
+                 f.write('ok' if ![{command}].returncode == 0 else 'failed')"
+            ),
+        }
+    }
+}
+
+fn run(w: &World, sh: Sh, script: &str, extra: &[(&str, &str)]) -> Output {
+    // nushell sources files only, at parse time: the file is saved first, as the README says.
+    if sh == Sh::Nu {
+        let out = w.sb.run(&["init", "nu"]);
+        assert!(out.status.success(), "{}", describe(&out));
+        std::fs::write(w.sb.home().join("ssoenv.nu"), &out.stdout).expect("save ssoenv.nu");
+    }
+    std::fs::write(w.sb.home().join("script"), script).expect("write script");
+    let mut command = Command::new(tool(sh.program()));
+    command
+        .args(sh.flags())
+        .arg("script")
+        .env_clear()
+        .envs(environment(w))
+        .env("TERM", "dumb")
+        .current_dir(w.sb.home())
+        .stdin(std::process::Stdio::null());
+    for (k, v) in extra {
+        command.env(k, v);
+    }
+    command.output().expect("start the shell")
+}
+
+#[test]
+fn loading_is_silent_and_changes_no_variable() {
+    let w = World::new();
+    for sh in ALL {
+        let script = match sh {
+            Sh::Nu => format!(
+                "{}\n$env | columns | str join \"\\n\" | save -f v1\n\
+                 {}\n$env | columns | str join \"\\n\" | save -f v2\n",
+                sh.dump("e1"),
+                sh.dump("e2")
+            ),
+            Sh::Elvish => format!("{}\n{}\n{}\n", sh.dump("e1"), sh.load(), sh.dump("e2")),
+            Sh::Xonsh => format!(
+                "{}\nv1 = sorted(${{...}}.keys())\n\
+                 import io, contextlib\nout, err = io.StringIO(), io.StringIO()\n\
+                 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):\n    \
+                 {}\n\
+                 open('load.out', 'w').write(out.getvalue())\n\
+                 open('load.err', 'w').write(err.getvalue())\n\
+                 open('v1', 'w').write('\\n'.join(v1))\n\
+                 open('v2', 'w').write('\\n'.join(sorted(${{...}}.keys())))\n{}\n",
+                sh.dump("e1"),
+                sh.load(),
+                sh.dump("e2")
+            ),
+        };
+        // nushell's `source` is read before the script runs; the file is loaded by the line
+        // below in a second run, checked for silence on its own.
+        let out = run(&w, sh, &script, &[]);
+        assert!(
+            out.status.success() && out.stderr.is_empty() && out.stdout.is_empty(),
+            "{sh:?}: {}",
+            describe(&out)
+        );
+        assert_eq!(env_of(&w, "e1"), env_of(&w, "e2"), "{sh:?}");
+        if sh == Sh::Nu {
+            let out = run(&w, sh, sh.load(), &[]);
+            assert!(
+                out.status.success() && out.stderr.is_empty() && out.stdout.is_empty(),
+                "{sh:?}: {}",
+                describe(&out)
+            );
+        } else {
+            assert_eq!(read(&w, "load.out"), "", "{sh:?}: loading printed");
+            assert_eq!(read(&w, "load.err"), "", "{sh:?}: loading complained");
+        }
+        if sh != Sh::Elvish {
+            assert_eq!(read(&w, "v1"), read(&w, "v2"), "{sh:?}: variables changed");
+        }
+    }
+}
+
+#[test]
+fn awsuse_sets_switches_back_and_clears() {
+    for sh in ALL {
+        let w = World::new().with_browser();
+        let prompt = match sh {
+            Sh::Nu => "ssoenv_prompt | save -f p1",
+            _ => "ssoenv_prompt > p1",
+        };
+        let script = [
+            sh.load().to_string(),
+            sh.outcome("awsuse dev", "st1"),
+            sh.dump("e1"),
+            prompt.to_string(),
+            sh.outcome("awsuse prod", "st2"),
+            sh.dump("e2"),
+            sh.outcome("awsuse -", "st3"),
+            sh.dump("e3"),
+            sh.outcome("awsuse --unset", "st4"),
+            sh.dump("e4"),
+            sh.outcome("awsuse -", "st5"),
+            sh.dump("e5"),
+        ]
+        .join("\n");
+        let out = run(&w, sh, &script, &[("AWS_PROFILE", "stale")]);
+        assert!(out.status.success(), "{sh:?}: {}", describe(&out));
+        assert_eq!(stdout(&out), "", "{sh:?}: awsuse printed on stdout");
+        for step in 1..=5 {
+            assert_eq!(
+                read(&w, &format!("st{step}")).trim(),
+                "ok",
+                "{sh:?} step {step}: {}",
+                describe(&out)
+            );
+        }
+        let e1 = env_of(&w, "e1");
+        assert!(
+            e1["AWS_ACCESS_KEY_ID"].starts_with("ASIA"),
+            "{sh:?}: {e1:?}"
+        );
+        assert!(!e1["AWS_SECRET_ACCESS_KEY"].is_empty() && !e1["AWS_SESSION_TOKEN"].is_empty());
+        assert_eq!(e1["SSOENV_PROFILE"], "dev");
+        assert_eq!(e1["AWS_REGION"], "eu-west-1");
+        assert!(
+            !e1.contains_key("AWS_PROFILE"),
+            "{sh:?}: AWS_PROFILE survived"
+        );
+        let prompt = read(&w, "p1");
+        assert!(is_countdown(&prompt, "dev"), "{sh:?}: prompt {prompt:?}");
+
+        let e2 = env_of(&w, "e2");
+        assert_eq!(e2["SSOENV_PROFILE"], "prod");
+        assert_eq!(e2["SSOENV_ACCOUNT_ID"], "222222222222");
+        assert!(
+            !e2.contains_key("SSOENV_PREVIOUS_PROFILE"),
+            "{sh:?}: the previous profile was exported"
+        );
+        let e3 = env_of(&w, "e3");
+        assert_eq!(e3["SSOENV_PROFILE"], "dev", "{sh:?}");
+        assert_eq!(e3["SSOENV_ACCOUNT_ID"], "111111111111");
+        let e4 = env_of(&w, "e4");
+        for name in ssoenv::env::SET_BY_USE {
+            assert!(!e4.contains_key(*name), "{sh:?}: --unset left {name}");
+        }
+        assert_eq!(env_of(&w, "e5")["SSOENV_PROFILE"], "dev", "{sh:?}");
+    }
+}
+
+#[test]
+fn a_failing_awsuse_changes_nothing_and_fails() {
+    for sh in ALL {
+        let w = World::with_mock(MockSso::builder().interval(0).deny_authorize(true).start())
+            .with_browser();
+        let script = [
+            sh.load().to_string(),
+            sh.dump("before"),
+            sh.outcome("awsuse nope", "st1"),
+            sh.dump("after1"),
+            sh.outcome("awsuse dev", "st2"),
+            sh.dump("after2"),
+            // No profile was switched from: there is no previous one.
+            sh.outcome("awsuse -", "st3"),
+            sh.dump("after3"),
+        ]
+        .join("\n");
+        let held = [
+            ("AWS_ACCESS_KEY_ID", "AKIAHELD"),
+            ("AWS_SECRET_ACCESS_KEY", "held-secret"),
+            ("AWS_PROFILE", "held-profile"),
+            ("SSOENV_PROFILE", "held"),
+        ];
+        let out = run(&w, sh, &script, &held);
+        assert!(out.status.success(), "{sh:?}: {}", describe(&out));
+        assert_eq!(stdout(&out), "", "{sh:?}");
+        let before = env_of(&w, "before");
+        assert_eq!(before["AWS_ACCESS_KEY_ID"], "AKIAHELD");
+        for step in 1..=3 {
+            assert_eq!(
+                read(&w, &format!("st{step}")).trim(),
+                "failed",
+                "{sh:?} step {step}: {}",
+                describe(&out)
+            );
+            assert_eq!(
+                env_of(&w, &format!("after{step}")),
+                before,
+                "{sh:?} step {step} changed the environment"
+            );
+        }
+        let err = stderr(&out);
+        assert!(err.contains("ssoenv: profile \"nope\""), "{sh:?}: {err}");
+        assert!(err.contains("access_denied"), "{sh:?}: {err}");
+        if sh != Sh::Xonsh {
+            // nushell and elvish show an error only where nothing catches it: `awsuse -` alone.
+            let out = run(&w, sh, &format!("{}\nawsuse -", sh.load()), &[]);
+            assert!(!out.status.success(), "{}", describe(&out));
+            assert!(
+                stderr(&out).contains("awsuse: no previous profile"),
+                "{}",
+                describe(&out)
+            );
+        } else {
+            assert!(err.contains("awsuse: no previous profile"), "{sh:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn profile_names_complete_for_awsuse_and_ssoenv() {
+    let w = World::new();
+    for sh in ALL {
+        // Each prints the names offered for `awsuse <TAB>` and `ssoenv use <TAB>` and none for
+        // `ssoenv list <TAB>`, one a line.
+        let script = match sh {
+            Sh::Nu => "source ssoenv.nu\n_ssoenv_profiles | str join \"\\n\" | save -f names\n\
+                       scope commands | where name =~ '^ssoenv ' | get name | str join \"\\n\" \
+                       | save -f externs"
+                .to_string(),
+            Sh::Elvish => format!(
+                "{}\nvar c = $completion[arg-completer]\n\
+                 {{ $c[awsuse] awsuse ''; $c[ssoenv] ssoenv use ''; \
+                 $c[ssoenv] ssoenv exec --no-browser ''; $c[ssoenv] ssoenv list '' }} \
+                 | to-lines > names",
+                sh.load()
+            ),
+            Sh::Xonsh => format!(
+                "{}\nfrom xonsh.parsers.completion_context import CompletionContext, CommandContext, CommandArg\n\
+                 def offered(*words):\n    \
+                 args = tuple(CommandArg(w) for w in words[:-1])\n    \
+                 got = _ssoenv_complete(CompletionContext(command=CommandContext(args=args, \
+                 arg_index=len(args), prefix=words[-1])))\n    \
+                 return sorted(got or [])\n\
+                 names = offered('awsuse', '') + offered('ssoenv', 'use', '') \
+                 + offered('ssoenv', 'exec', '--no-browser', '') + offered('ssoenv', 'list', '') \
+                 + offered('awsuse', 'p')\n\
+                 open('names', 'w').write('\\n'.join(names))",
+                sh.load()
+            ),
+        };
+        let out = run(&w, sh, &script, &[]);
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{sh:?}: {}",
+            describe(&out)
+        );
+        let names = read(&w, "names");
+        // clap's own completer answers where no profile goes (elvish: `ssoenv list <TAB>`).
+        let (options, names): (Vec<&str>, Vec<&str>) =
+            names.lines().partition(|n| n.starts_with('-'));
+        assert_eq!(
+            options.contains(&"--names"),
+            sh == Sh::Elvish,
+            "{sh:?}: {options:?}"
+        );
+        let profiles = ["dev", "legacy", "prod"];
+        let expected: Vec<&str> = match sh {
+            // nushell asks the one list for every position its signatures name.
+            Sh::Nu => profiles.to_vec(),
+            Sh::Elvish => profiles.repeat(3),
+            Sh::Xonsh => [&profiles[..], &profiles, &profiles, &["prod"]].concat(),
+        };
+        let mut sorted = names.clone();
+        sorted.sort();
+        let mut want = expected.clone();
+        want.sort();
+        assert_eq!(sorted, want, "{sh:?}: {}", describe(&out));
+        if sh == Sh::Nu {
+            let externs = read(&w, "externs");
+            for sub in [
+                "use",
+                "exec",
+                "login",
+                "logout",
+                "status",
+                "credential-process",
+            ] {
+                assert!(
+                    externs.lines().any(|l| l == format!("ssoenv {sub}")),
+                    "{sub}"
+                );
+            }
+        }
+    }
+}
+
+/// The README's forms without the integration, with no --shell and no $SSOENV_SHELL, in a shell
+/// whose login shell ($SHELL) is bash: the output is for the shell that evaluates it, found as
+/// ssoenv's parent process (Linux).
+#[test]
+#[cfg(target_os = "linux")]
+fn use_prints_for_the_shell_that_evaluates_it() {
+    let w = World::new().with_browser();
+    let login = w.sb.run(&["use", "--shell", "bash", "dev"]);
+    assert!(login.status.success(), "{}", describe(&login));
+    let bash = tool("bash");
+    for sh in ALL {
+        let form = match sh {
+            Sh::Nu => "ssoenv use dev | from json | load-env",
+            Sh::Elvish => "eval (ssoenv use dev | slurp)",
+            Sh::Xonsh => "execx($(ssoenv use dev))",
+        };
+        let script = format!("{form}\n{}", sh.dump("e"));
+        let out = run(&w, sh, &script, &[("SHELL", &bash.to_string_lossy())]);
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{sh:?}: {}",
+            describe(&out)
+        );
+        let env = env_of(&w, "e");
+        assert_eq!(
+            env.get("SSOENV_PROFILE").map(String::as_str),
+            Some("dev"),
+            "{sh:?}"
+        );
+        assert!(env["AWS_ACCESS_KEY_ID"].starts_with("ASIA"), "{sh:?}");
+    }
+}
