@@ -190,7 +190,7 @@ _ssoenv() {
             return 0
             ;;
         ssoenv__subcmd__init)
-            opts="-h -V --help --version bash zsh fish powershell cmd"
+            opts="-h -V --help --version bash zsh fish powershell cmd nu elvish xonsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -305,11 +305,11 @@ _ssoenv() {
             fi
             case "${prev}" in
                 --shell)
-                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd json nu elvish xonsh" -- "${cur}"))
                     return 0
                     ;;
                 -s)
-                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd json nu elvish xonsh" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -327,11 +327,11 @@ _ssoenv() {
             fi
             case "${prev}" in
                 --shell)
-                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd json nu elvish xonsh" -- "${cur}"))
                     return 0
                     ;;
                 -s)
-                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd json nu elvish xonsh" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -44,7 +44,10 @@ zsh\t''
 fish\t''
 powershell\t''
 cmd\t''
-json\t''"
+json\t''
+nu\t''
+elvish\t''
+xonsh\t''"
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand use" -l no-browser -d 'Do not open a browser: print the URL and a code to approve from any device'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand use" -l use-device-code -d 'Use the device code flow instead of the browser redirect (PKCE)'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand use" -l force-refresh -d 'Fetch new role credentials even when cached ones are still good'
@@ -59,7 +62,10 @@ zsh\t''
 fish\t''
 powershell\t''
 cmd\t''
-json\t''"
+json\t''
+nu\t''
+elvish\t''
+xonsh\t''"
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand unset" -s h -l help -d 'Print help'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand unset" -s V -l version -d 'Print version'
 complete -c ssoenv -n "__fish_ssoenv_using_subcommand login" -l sso-session -d 'Log in to this [sso-session NAME] directly' -r
