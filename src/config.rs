@@ -160,7 +160,11 @@ impl Config {
         }
         // botocore merges the credentials file over the config file, key by key.
         for section in credentials {
-            if section.entries.iter().any(|(k, _)| k == "aws_access_key_id") {
+            if section
+                .entries
+                .iter()
+                .any(|(k, _)| k == "aws_access_key_id")
+            {
                 out.keys_in_credentials_file.insert(section.name.clone());
             }
             match out.index.get(&section.name) {

@@ -8,6 +8,7 @@ pub mod failure;
 pub mod http;
 pub mod oidc;
 pub mod portal;
+pub mod signin_oauth;
 
 pub use endpoint::Endpoints;
 pub use failure::Call;
