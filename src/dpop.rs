@@ -5,11 +5,10 @@
 //! botocore's `_build_dpop_header` writes it, byte for byte up to the `jti` and the signature.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::elliptic_curve::sec1::ToEncodedPoint as _;
-use p256::pkcs8::LineEnding;
 
 /// The key a login session's refresh tokens are bound to. Never printed (no `Debug`).
 pub struct DpopKey {
@@ -38,12 +37,32 @@ impl DpopKey {
             .map_err(|_| "its dpopKey is not a P-256 private key in SEC1 PEM".into())
     }
 
-    /// SEC1 PEM with 64-character lines and a final line break, as the AWS CLI writes it.
-    pub fn to_pem(&self) -> Result<String, String> {
-        self.secret
-            .to_sec1_pem(LineEnding::LF)
-            .map(|pem| pem.to_string())
-            .map_err(|e| format!("could not encode the DPoP key: {e}"))
+    /// SEC1 PEM with 64-character lines and a final line break, as the AWS CLI writes it. The
+    /// DER is written here, not by `p256`: its `to_sec1_der` leaves out the curve's name, and
+    /// the AWS CRT (which botocore reads the key with) refuses a key without it. For P-256 the
+    /// layout is fixed: version 1, the 32-byte scalar, [0] prime256v1, [1] the 65-byte point.
+    pub fn to_pem(&self) -> String {
+        const HEAD: [u8; 7] = [0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20];
+        const CURVE: [u8; 12] = [
+            0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+        ];
+        const POINT: [u8; 5] = [0xa1, 0x44, 0x03, 0x42, 0x00];
+        let scalar = zeroize::Zeroizing::new(self.secret.to_bytes());
+        let point = self.secret.public_key().to_encoded_point(false);
+        let mut der = zeroize::Zeroizing::new(Vec::with_capacity(121));
+        der.extend_from_slice(&HEAD);
+        der.extend_from_slice(&scalar);
+        der.extend_from_slice(&CURVE);
+        der.extend_from_slice(&POINT);
+        der.extend_from_slice(point.as_bytes());
+        let body = zeroize::Zeroizing::new(STANDARD.encode(&*der));
+        let mut pem = String::from("-----BEGIN EC PRIVATE KEY-----\n");
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END EC PRIVATE KEY-----\n");
+        pem
     }
 
     /// The public key as a JWK, members in botocore's order.
@@ -146,10 +165,25 @@ mod tests {
     #[test]
     fn the_pem_round_trips_in_the_cli_layout() {
         let key = DpopKey::generate().unwrap();
-        let pem = key.to_pem().unwrap();
+        let pem = key.to_pem();
         assert!(pem.starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
         assert!(pem.ends_with("-----END EC PRIVATE KEY-----\n"));
         assert!(pem.lines().all(|l| l.len() <= 64));
+        // The curve's name is in it (the AWS CRT needs it), and p256 reads it back.
+        let der = STANDARD
+            .decode(
+                pem.lines()
+                    .filter(|l| !l.starts_with("-----"))
+                    .collect::<String>(),
+            )
+            .unwrap();
+        assert_eq!(der.len(), 121);
+        assert_eq!(
+            &der[39..51],
+            &[
+                0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07
+            ]
+        );
         let again = DpopKey::from_pem(&pem).unwrap();
         assert_eq!(again.jwk(), key.jwk());
         assert!(DpopKey::from_pem("-----BEGIN EC PRIVATE KEY-----\nAAAA\n").is_err());

@@ -14,6 +14,7 @@ mod faults;
 mod fuzz;
 mod interop;
 mod layers;
+mod login_session;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
 mod readme;
