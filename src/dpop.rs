@@ -101,7 +101,7 @@ impl DpopKey {
 }
 
 /// A random (version 4) UUID, as botocore's `jti` is.
-fn uuid4() -> String {
+pub fn uuid4() -> String {
     let mut b = [0u8; 16];
     if getrandom::fill(&mut b).is_err() {
         // A jti needs to be unique, not secret: the clock and pid will do.

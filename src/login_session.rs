@@ -150,11 +150,101 @@ pub fn credentials<'a>(
         .with_hint(target.login_hint())
         .with_kind(ErrorKind::LoginNeeded));
     }
-    Err(Error::new(
-        format!("login session {session}"),
-        "not signed in, or the sign-in ended",
-    )
-    .with_hint(target.login_hint()))
+    let entry = sign_in_locked(ctx, &dir, &target, policy)?;
+    answer(session, &entry, Source::SignedIn)
+}
+
+/// `ssoenv login P` for an `aws login` profile: a new sign-in whatever the cache holds.
+pub fn sign_in(ctx: &Context, target: &Target, policy: &Policy) -> Result<LoginCredentials> {
+    let dir = login_cache::dir()?;
+    let _lock = match lock(ctx, &dir, target, &Policy::default())? {
+        Held::Lock(lock) => lock,
+        Held::Busy(why) => return Err(why),
+    };
+    let entry = sign_in_locked(ctx, &dir, target, policy)?;
+    answer(target.session, &entry, Source::SignedIn)
+}
+
+/// Signs in (the caller holds the lock) and writes the entry; an identity other than the
+/// profile's is written under its own name and refused for this profile.
+fn sign_in_locked(
+    ctx: &Context,
+    dir: &std::path::Path,
+    target: &Target,
+    policy: &Policy,
+) -> Result<Entry> {
+    let browser = if policy.no_browser || policy.use_device_code {
+        None
+    } else {
+        ctx.settings.browser.clone()
+    };
+    // The sign-in has its own deadline, given back to the command's: a person is not a service.
+    let started = std::time::Instant::now();
+    let http = ctx.http().with_deadline(
+        crate::deadline::Deadline::after(ctx.settings.login_timeout),
+        crate::settings::LOGIN_TIMEOUT,
+    );
+    let request = crate::login::aws_login::SignIn {
+        base: &target.base,
+        region: &target.region,
+        profile: &target.profile.name,
+        browser: browser.as_ref(),
+        terminal: ctx.settings.terminals.stdin,
+    };
+    let signed_in = crate::login::aws_login::sign_in(ctx, &http, &request);
+    ctx.http().extend(started.elapsed());
+    let (arn, entry) = signed_in?;
+    if let Err(err) = login_cache::write(dir, &arn, &entry) {
+        ctx.ui
+            .warn(&format!("could not cache the login session: {err}"));
+    }
+    if arn != target.session {
+        return Err(Error::new(
+            format!("profile \"{}\"", target.profile.name),
+            format!(
+                "the browser signed in as {arn}, but the profile's login_session is {}",
+                target.session
+            ),
+        )
+        .with_hint(format!(
+            "sign in as {} instead, or point the profile at the new session with `aws login \
+             --profile {}`",
+            target.session, target.profile.name
+        )));
+    }
+    Ok(entry)
+}
+
+/// `aws logout` for one login session: its entry removed, under the lock so that no refresh
+/// running now writes it back. True when there was one.
+pub fn sign_out(ctx: &Context, target: &Target) -> Result<bool> {
+    let dir = login_cache::dir()?;
+    let _lock = match lock(ctx, &dir, target, &Policy::default())? {
+        Held::Lock(lock) => lock,
+        Held::Busy(why) => return Err(why),
+    };
+    crate::cache::remove(&login_cache::path(&dir, target.session))
+}
+
+/// `aws logout --all`: every entry of the login cache that holds credentials. How many.
+pub fn sign_out_all() -> Result<usize> {
+    let dir = login_cache::dir()?;
+    let mut removed = 0;
+    for path in std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+    {
+        if path.extension().is_some_and(|e| e == "json")
+            && crate::cache::read::<serde_json::Value>(&path)
+                .found()
+                .is_some_and(|v| v["accessToken"]["accessKeyId"].is_string())
+        {
+            removed += usize::from(crate::cache::remove(&path)?);
+        }
+    }
+    Ok(removed)
 }
 
 enum Held {

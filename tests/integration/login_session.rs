@@ -235,5 +235,99 @@ fn botocore_reads_and_refreshes_the_entry_ssoenv_refreshed_with_the_key_ssoenv_s
         w.mock.signin_rejections()
     );
     assert_ne!(theirs["access_key"], ours["AWS_ACCESS_KEY_ID"].as_str());
-    let _ = stderr;
+}
+
+#[test]
+fn use_signs_in_through_the_browser_and_botocore_refreshes_with_the_key_ssoenv_made() {
+    let python = crate::util::python_with_botocore();
+    let w = world().with_browser();
+    let env = w.use_ok(&["console"]);
+    let visits = w.browser_visits();
+    assert_eq!(visits.len(), 1, "{visits:?}");
+    let url = &visits[0];
+    assert!(url.starts_with(&format!("{}/v1/authorize?response_type=code&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fsame-device&state=", w.mock.url())), "{url}");
+    assert!(
+        url.contains(
+            "&code_challenge_method=SHA-256&scope=openid&redirect_uri=http%3A%2F%2F127.0.0.1%3A"
+        ),
+        "{url}"
+    );
+    assert_eq!(w.mock.signin_verifier_lengths(), [64]);
+    assert!(
+        w.mock.signin_rejections().is_empty(),
+        "{:?}",
+        w.mock.signin_rejections()
+    );
+    let entry = read_entry(&w);
+    assert_eq!(
+        env["AWS_ACCESS_KEY_ID"],
+        entry["accessToken"]["accessKeyId"].as_str().unwrap()
+    );
+    assert_eq!(entry["clientId"], "arn:aws:signin:::devtools/same-device");
+    assert_eq!(entry["accessToken"]["accountId"], "333333333333");
+    assert!(
+        entry["dpopKey"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN EC PRIVATE KEY-----\n")
+    );
+    // botocore refreshes it with the key and refresh token ssoenv stored.
+    entry_expired(&w);
+    let theirs = botocore(&python, &w, "console");
+    assert_eq!(w.mock.count(SIGNIN_TOKEN), 2);
+    assert!(
+        w.mock.signin_rejections().is_empty(),
+        "{:?}",
+        w.mock.signin_rejections()
+    );
+    assert_eq!(
+        theirs["access_key"],
+        read_entry(&w)["accessToken"]["accessKeyId"]
+    );
+}
+
+fn entry_expired(w: &World) {
+    let mut entry = read_entry(w);
+    entry["accessToken"]["expiresAt"] = "2020-01-01T00:00:00Z".into();
+    std::fs::write(entry_path(w), entry.to_string()).unwrap();
+}
+
+#[test]
+fn login_signs_in_anew_and_logout_removes_the_entry() {
+    let w = world().with_browser();
+    let seeded = seed(&w, 10 * 60);
+    let out = w.sb.run(&["login", "console"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    assert!(stderr(&out).contains("signed in as arn:aws:iam::333333333333:user/alice"));
+    assert_ne!(
+        read_entry(&w)["refreshToken"],
+        seeded.refresh_token.as_str()
+    );
+    let out = w.sb.run(&["logout", "console"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!entry_path(&w).exists());
+    // With no entry and no browser or terminal: a clear error, not a hang.
+    let w = world();
+    let out = w.sb.run(&["use", "--shell", "bash", "console"]);
+    let err = assert_fails(&out, 1);
+    assert!(err.contains("no terminal to paste"), "{err}");
+}
+
+#[test]
+fn a_sign_in_as_another_identity_is_kept_but_refused_for_the_profile() {
+    let w = world().with_browser();
+    w.mock.signin_identity("arn:aws:iam::333333333333:user/bob");
+    let out = w.sb.run(&["use", "--shell", "bash", "console"]);
+    let err = assert_fails(&out, 1);
+    assert!(
+        err.contains("signed in as arn:aws:iam::333333333333:user/bob"),
+        "{err}"
+    );
+    assert!(!entry_path(&w).exists());
+    let bob = w.path("login/cache").join(format!(
+        "{}.json",
+        ssoenv::login_cache::key("arn:aws:iam::333333333333:user/bob")
+    ));
+    assert!(bob.exists());
 }
