@@ -331,3 +331,41 @@ fn a_sign_in_as_another_identity_is_kept_but_refused_for_the_profile() {
     ));
     assert!(bob.exists());
 }
+
+#[test]
+fn status_list_exec_and_credential_process_take_login_profiles() {
+    let w = world();
+    let seeded = seed(&w, 10 * 60);
+    let out = w.sb.run(&["status", "console", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["kind"], "login");
+    assert_eq!(doc["credentials"]["present"], true);
+    let out = w.sb.run(&["list", "--json"]);
+    let rows: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "console")
+        .unwrap();
+    assert_eq!(
+        (row["kind"].as_str(), row["signed_in"].as_str()),
+        (Some("login"), Some("yes"))
+    );
+    let out = w.sb.run(&["credential-process", "console"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["AccessKeyId"], seeded.access_key_id.as_str());
+    let out = w.sb.run(&[
+        "exec",
+        "console",
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$AWS_ACCESS_KEY_ID\"",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), seeded.access_key_id);
+    assert_eq!(w.mock.total(), 0);
+}
