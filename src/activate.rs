@@ -4,10 +4,12 @@
 
 use crate::auth::Source;
 use crate::cache::CacheDirs;
+use crate::config::{Config, Kind, Paths};
 use crate::context::{Context, Policy};
 use crate::credentials;
 use crate::env::{Activation, activate};
 use crate::error::Result;
+use crate::login_session;
 use crate::settings::Settings;
 use crate::shell::EnvChanges;
 use crate::sso::portal::RoleCredentials;
@@ -45,7 +47,27 @@ pub fn credentials_for(
     policy: &Policy,
     force_refresh: bool,
 ) -> Result<Resolved> {
-    let target = SsoProfile::load(name)?;
+    let config = Config::load(Paths::from_env()?)?;
+    if let Ok(profile) = config.profile(name)
+        && let Kind::Login(session) = &profile.kind
+    {
+        let got = login_session::credentials(
+            ctx,
+            session,
+            || login_session::Target::of(&config, &profile, session),
+            policy,
+            force_refresh,
+        )?;
+        return Ok(Resolved {
+            credentials: got.credentials,
+            source: got.source,
+            account_id: got.account_id,
+            account_name: profile.account_name.clone(),
+            role_name: got.identity,
+            region: profile.region.clone().filter(|r| !r.is_empty()),
+        });
+    }
+    let target = SsoProfile::from_config(config, name)?;
     let (credentials, source) = credentials::role_credentials(
         ctx,
         &target.sso,

@@ -2,7 +2,7 @@
 //! reads them (`botocore.configloader.build_profile_map` and the session's credentials merge), then
 //! typed: which profiles get credentials from IAM Identity Center, and with what settings.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result, describe_io};
@@ -94,6 +94,9 @@ pub struct Config {
     index: HashMap<String, usize>,
     pub sso_sessions: HashMap<String, Settings>,
     pub services: HashMap<String, HashMap<String, Settings>>,
+    /// Profiles whose `aws_access_key_id` is in the credentials file: botocore reads those keys
+    /// before `login_session`, and keys in the config file after it.
+    keys_in_credentials_file: HashSet<String>,
 }
 
 impl Config {
@@ -125,6 +128,7 @@ impl Config {
             index: HashMap::new(),
             sso_sessions: HashMap::new(),
             services: HashMap::new(),
+            keys_in_credentials_file: HashSet::new(),
         };
         for section in config {
             let entries = section.entries;
@@ -156,6 +160,13 @@ impl Config {
         }
         // botocore merges the credentials file over the config file, key by key.
         for section in credentials {
+            if section
+                .entries
+                .iter()
+                .any(|(k, _)| k == "aws_access_key_id")
+            {
+                out.keys_in_credentials_file.insert(section.name.clone());
+            }
             match out.index.get(&section.name) {
                 Some(&i) => out.profiles[i].1.update(section.entries),
                 None => out.replace_profile(section.name, section.entries),
@@ -235,7 +246,9 @@ impl Config {
         } else {
             match self.resolve_sso(name, settings) {
                 Ok(Some(sso)) => Kind::Sso(sso),
-                Ok(None) => other_kind(settings),
+                Ok(None) => self
+                    .login_kind(name, settings)
+                    .unwrap_or_else(|| other_kind(settings)),
                 Err(err) => Kind::Invalid(err),
             }
         };
@@ -334,6 +347,24 @@ impl Config {
             session,
             registration_scopes,
         }))
+    }
+
+    /// `login_session = ARN` (`aws login`), where botocore's chain reaches it: after a web
+    /// identity and the credentials file's keys, before `credential_process` and the config
+    /// file's keys.
+    fn login_kind(&self, name: &str, settings: &Settings) -> Option<Kind> {
+        let session = settings.get("login_session")?;
+        if settings.contains("role_arn") || self.keys_in_credentials_file.contains(name) {
+            return None;
+        }
+        Some(if session.trim().is_empty() {
+            Kind::Invalid(format!(
+                "profile \"{name}\" has an empty login_session; run `ssoenv login {name}` (or \
+                 `aws login --profile {name}`) to sign in and set it"
+            ))
+        } else {
+            Kind::Login(session.to_string())
+        })
     }
 
     /// The `[sso-session NAME]` as a login target (for `login --sso-session`).
@@ -490,6 +521,8 @@ pub enum Kind {
     /// `role_arn` with `source_profile` (or `credential_source`).
     AssumeRole(Chain),
     WebIdentity,
+    /// `login_session = ARN`: `aws login` credentials from the login cache, refreshed with DPoP.
+    Login(String),
     /// Region or output settings only, or something ssoenv does not know.
     Other,
 }
@@ -504,6 +537,7 @@ impl Kind {
             Kind::CredentialProcess(_) => "credential-process",
             Kind::AssumeRole(_) => "assume-role",
             Kind::WebIdentity => "web-identity",
+            Kind::Login(_) => "login",
             Kind::Other => "other",
         }
     }
@@ -608,6 +642,33 @@ mod tests {
 
     fn config(text: &str) -> Config {
         Config::from_texts(text, "")
+    }
+
+    #[test]
+    fn login_session_sits_where_botocore_chain_reads_it() {
+        let arn = "arn:aws:iam::111111111111:user/alice";
+        let c = Config::from_texts(
+            &format!(
+                "[profile l]\nlogin_session = {arn}\n\
+                 [profile cfgkeys]\nlogin_session = {arn}\naws_access_key_id = A\n\
+                 [profile credkeys]\nlogin_session = {arn}\n\
+                 [profile process]\nlogin_session = {arn}\ncredential_process = x\n\
+                 [profile sso]\nlogin_session = {arn}\nsso_session = s\nsso_account_id = 1\n\
+                 sso_role_name = R\n[sso-session s]\nsso_start_url = u\nsso_region = r\n\
+                 [profile empty]\nlogin_session =\n"
+            ),
+            "[credkeys]\naws_access_key_id = A\naws_secret_access_key = B\n",
+        );
+        let kind = |n: &str| c.profile(n).unwrap().kind;
+        assert_eq!(kind("l"), Kind::Login(arn.into()));
+        // Keys in the config file come after login_session in botocore's chain; those in the
+        // credentials file before it.
+        assert_eq!(kind("cfgkeys"), Kind::Login(arn.into()));
+        assert_eq!(kind("credkeys"), Kind::StaticKeys);
+        assert_eq!(kind("process"), Kind::Login(arn.into()));
+        assert_eq!(kind("sso").label(), "sso");
+        assert_eq!(kind("l").label(), "login");
+        assert!(matches!(kind("empty"), Kind::Invalid(why) if why.contains("empty login_session")));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! then either PKCE (a browser redirect to a listener on 127.0.0.1) or the device code (a URL and
 //! a code the person approves from any device, while we poll).
 
+pub mod aws_login;
 pub(crate) mod loopback;
 
 use std::time::{Duration, Instant};

@@ -14,7 +14,11 @@ pub struct SsoProfile {
 
 impl SsoProfile {
     pub fn load(name: &str) -> Result<SsoProfile> {
-        let config = Config::load(Paths::from_env()?)?;
+        SsoProfile::from_config(Config::load(Paths::from_env()?)?, name)
+    }
+
+    /// As `load`, from a config already read.
+    pub fn from_config(config: Config, name: &str) -> Result<SsoProfile> {
         let profile = config.profile(name)?;
         let sso = match &profile.kind {
             Kind::Sso(sso) => sso.clone(),
@@ -79,6 +83,7 @@ fn describe_kind(kind: &Kind) -> &'static str {
         Kind::StaticKeys => "access keys",
         Kind::CredentialProcess(_) => "credential_process",
         Kind::WebIdentity => "a web identity token",
+        Kind::Login(_) => "`aws login` (login_session)",
         _ => "nowhere ssoenv knows (no sso_* settings)",
     }
 }

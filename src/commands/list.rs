@@ -160,6 +160,22 @@ impl<'a> Caches<'a> {
                 signed_in: Some(self.signed_in(sso)),
                 credentials_expire: self.credentials_expire(sso),
             },
+            // An `aws login` profile: its login cache entry says both.
+            Kind::Login(session) => {
+                let entry = crate::login_cache::dir().ok().and_then(|dir| {
+                    cache::load::<crate::login_cache::Entry>(
+                        &crate::login_cache::path(&dir, session),
+                        self.ui,
+                    )
+                });
+                State {
+                    signed_in: Some(match entry {
+                        Some(_) => SignedIn::Yes,
+                        None => SignedIn::No,
+                    }),
+                    credentials_expire: entry.and_then(|e| e.expires()),
+                }
+            }
             _ => State {
                 signed_in: None,
                 credentials_expire: None,

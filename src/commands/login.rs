@@ -2,12 +2,14 @@ use super::{Outcome, policy};
 use crate::auth;
 use crate::cache::CacheDirs;
 use crate::cli::LoginArgs;
-use crate::config::{Config, Paths};
+use crate::config::{Config, Kind, Paths};
 use crate::context::Context;
 use crate::error::Result;
+use crate::login_session;
 use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso_profile::SsoProfile;
+use crate::time;
 use crate::ui::Ui;
 
 pub fn run(args: &LoginArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
@@ -19,7 +21,22 @@ pub fn run(args: &LoginArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome
             (session, endpoints)
         }
         None => {
-            let target = SsoProfile::load(&settings.profile.active(args.profile.as_deref()))?;
+            let name = settings.profile.active(args.profile.as_deref());
+            let config = Config::load(Paths::from_env()?)?;
+            if let Ok(profile) = config.profile(&name)
+                && let Kind::Login(session) = &profile.kind
+            {
+                let ctx = Context::new(CacheDirs::from_env()?, ui, settings);
+                let target = login_session::Target::of(&config, &profile, session)?;
+                let got = login_session::sign_in(&ctx, &target, &policy(&args.login, false))?;
+                ui.say(&format!(
+                    "signed in as {session}; the credentials are valid until {} and refresh \
+                     for up to 12 hours",
+                    time::local_clock(got.credentials.expiration)
+                ));
+                return Ok(Outcome::Print(String::new()));
+            }
+            let target = SsoProfile::from_config(config, &name)?;
             (target.sso.login_target(), target.endpoints()?)
         }
     };

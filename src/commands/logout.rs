@@ -20,6 +20,17 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcom
     // The profile `use` made active in this shell, when its session is the one ending.
     let active = settings.profile.ssoenv_profile.as_deref();
     let mut active_affected = None;
+    if args.all {
+        let removed = crate::login_session::sign_out_all()?;
+        if removed > 0 {
+            ui.say(&format!(
+                "removed the cached credentials of {}",
+                count(removed, "`aws login` session")
+            ));
+        }
+    } else if let Some(out) = login_logout(args, &ctx, settings)? {
+        return Ok(out);
+    }
     let (tokens, roles) = if args.all {
         // What a killed ssoenv left between writing and renaming may hold a token too.
         atomic_file::sweep(&dirs.sso);
@@ -91,6 +102,32 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcom
         ));
     }
     Ok(Outcome::Print(String::new()))
+}
+
+/// `aws logout` for an `aws login` profile: its login cache entry removed. None for other kinds.
+fn login_logout(args: &LogoutArgs, ctx: &Context, settings: &Settings) -> Result<Option<Outcome>> {
+    if args.sso_session.is_some() {
+        return Ok(None);
+    }
+    let config = Config::load(Paths::from_env()?)?;
+    let name = settings.profile.active(args.profile.as_deref());
+    let Ok(profile) = config.profile(&name) else {
+        return Ok(None);
+    };
+    let Kind::Login(session) = &profile.kind else {
+        return Ok(None);
+    };
+    let target = crate::login_session::Target::of(&config, &profile, session)?;
+    let removed = crate::login_session::sign_out(ctx, &target)?;
+    ctx.ui.say(&if removed {
+        format!(
+            "removed the cached login credentials of profile \"{name}\"; tools that already \
+             loaded them may use them until they expire (15 minutes at most)"
+        )
+    } else {
+        format!("no login session was cached for profile \"{name}\"")
+    });
+    Ok(Some(Outcome::Print(String::new())))
 }
 
 /// Tells the service the token is done with, so a stolen copy stops working. Best effort: the

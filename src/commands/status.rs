@@ -4,6 +4,7 @@ use super::Outcome;
 use crate::auth;
 use crate::cache::{self, CacheDirs, TokenFile};
 use crate::cli::StatusArgs;
+use crate::config::{Config, Kind, Paths};
 use crate::context::Context;
 use crate::credentials;
 use crate::error::Result;
@@ -15,7 +16,13 @@ use crate::ui::{Ui, printable};
 /// What the caches hold for a profile; reads files only, never the network.
 pub fn run(args: &StatusArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
     let name = settings.profile.active(args.profile.as_deref());
-    let target = SsoProfile::load(&name)?;
+    let config = Config::load(Paths::from_env()?)?;
+    if let Ok(profile) = config.profile(&name)
+        && let Kind::Login(session) = &profile.kind
+    {
+        return login_status(args, ui, &name, session);
+    }
+    let target = SsoProfile::from_config(config, &name)?;
     let dirs = CacheDirs::from_env()?;
     let ctx = Context::new(dirs.clone(), ui, settings);
     let session = target.sso.login_target();
@@ -96,6 +103,54 @@ pub fn run(args: &StatusArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcom
         ("credentials", role_line),
     ] {
         // A table for people: names from the config file are shown, escapes and all, never sent.
+        out.push_str(&format!("{label:<12} {}\n", printable(&value)));
+    }
+    Ok(Outcome::Print(out))
+}
+
+/// `status` of an `aws login` profile: its login cache entry (read only).
+fn login_status(args: &StatusArgs, ui: &dyn Ui, name: &str, session: &str) -> Result<Outcome> {
+    let path = crate::login_cache::path(&crate::login_cache::dir()?, session);
+    let entry = cache::load::<crate::login_cache::Entry>(&path, ui);
+    let expires = entry.as_ref().and_then(crate::login_cache::Entry::expires);
+    let now = time::now();
+    let account = session.split(':').nth(4).unwrap_or_default();
+    let identity = crate::login_session::identity(session);
+    if args.json {
+        let doc = json!({
+            "profile": name,
+            "kind": "login",
+            "login_session": session,
+            "account_id": account,
+            "role_name": identity,
+            "credentials": {
+                "path": path,
+                "present": entry.is_some(),
+                "expires_at": expires.map(time::format_rfc3339),
+                "seconds_left": expires.map(|t| t - now),
+                "refreshable": entry.is_some(),
+            },
+        });
+        return Ok(Outcome::Print(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )));
+    }
+    let credentials = match expires {
+        None => format!("none ({}): `ssoenv login {name}` signs in", path.display()),
+        Some(t) => format!(
+            "{}, refreshed while the session lasts (up to 12 hours) ({})",
+            left(t - now, t),
+            path.display()
+        ),
+    };
+    let mut out = String::new();
+    for (label, value) in [
+        ("profile", format!("{name} (login)")),
+        ("session", session.to_string()),
+        ("identity", format!("{identity} in account {account}")),
+        ("credentials", credentials),
+    ] {
         out.push_str(&format!("{label:<12} {}\n", printable(&value)));
     }
     Ok(Outcome::Print(out))

@@ -109,6 +109,62 @@ fn signin_with(
     Ok((default.to_owned(), None))
 }
 
+/// The sign-in service's base URL (`aws login`), as the SDKs' rule set for `signin` builds it:
+/// `https://{region}.signin.aws.amazon.com` (`.amazonaws.cn`, `.amazonaws-us-gov.com` in those
+/// partitions; `https://signin.{region}.{suffix}` in the isolated ones), unless
+/// `AWS_ENDPOINT_URL_SIGNIN`, `AWS_ENDPOINT_URL` or the profile's services section (`configured`)
+/// override it, in that order.
+pub fn resolve_signin(region: &str, configured: Option<&String>) -> Result<String> {
+    resolve_signin_with(region, configured, &|name| std::env::var(name).ok())
+}
+
+fn resolve_signin_with(
+    region: &str,
+    configured: Option<&String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String> {
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let ignore = env(IGNORE_VAR).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    if !ignore {
+        let chosen = env(SIGNIN_VAR)
+            .map(|v| (SIGNIN_VAR.to_owned(), v))
+            .or_else(|| env(GLOBAL_VAR).map(|v| (GLOBAL_VAR.to_owned(), v)))
+            .or_else(|| {
+                configured.filter(|v| !v.trim().is_empty()).map(|v| {
+                    (
+                        "endpoint_url for signin in the profile's services section".to_owned(),
+                        v.clone(),
+                    )
+                })
+            });
+        if let Some((source, url)) = chosen {
+            return check_url(&source, &url);
+        }
+    }
+    if !is_region_name(region) {
+        return Err(Error::new(
+            format!("region {region:?}"),
+            "is not an AWS region name (lower-case letters, digits and dashes)",
+        )
+        .with_hint("check region in the profile, e.g. region = us-east-1"));
+    }
+    let isolated = [
+        ("us-isob-", "sc2s.sgov.gov"),
+        ("us-isof-", "csp.hci.ic.gov"),
+        ("us-iso-", "c2s.ic.gov"),
+        ("eu-isoe-", "cloud.adc-e.uk"),
+    ];
+    Ok(if region.starts_with("cn-") {
+        format!("https://{region}.signin.amazonaws.cn")
+    } else if region.starts_with("us-gov-") {
+        format!("https://{region}.signin.amazonaws-us-gov.com")
+    } else if let Some((_, suffix)) = isolated.iter().find(|(p, _)| region.starts_with(p)) {
+        format!("https://signin.{region}.{suffix}")
+    } else {
+        format!("https://{region}.signin.aws.amazon.com")
+    })
+}
+
 /// Which override sent a request to `url` (as errors show it: no query, no user name), when one
 /// did: `AWS_ENDPOINT_URL=http://127.0.0.1:9`, or the profile's services section. None when
 /// `url` is `region`'s own endpoint. For the hint after no answer came: a test server that has
@@ -244,6 +300,45 @@ mod tests {
 
     fn none() -> ConfiguredEndpoints {
         ConfiguredEndpoints::default()
+    }
+
+    #[test]
+    fn signin_endpoints_follow_the_rule_set_and_the_overrides() {
+        let no_env = |_: &str| None;
+        let at = |r: &str| resolve_signin_with(r, None, &no_env).unwrap();
+        assert_eq!(at("us-east-1"), "https://us-east-1.signin.aws.amazon.com");
+        assert_eq!(at("cn-north-1"), "https://cn-north-1.signin.amazonaws.cn");
+        assert_eq!(
+            at("us-gov-west-1"),
+            "https://us-gov-west-1.signin.amazonaws-us-gov.com"
+        );
+        assert_eq!(
+            at("us-iso-east-1"),
+            "https://signin.us-iso-east-1.c2s.ic.gov"
+        );
+        assert!(resolve_signin_with("a/b", None, &no_env).is_err());
+        let configured = "https://conf.example/".to_string();
+        let env = |name: &str| match name {
+            GLOBAL_VAR => Some("http://127.0.0.1:9".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            resolve_signin_with("us-east-1", Some(&configured), &env).unwrap(),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            resolve_signin_with("us-east-1", Some(&configured), &no_env).unwrap(),
+            "https://conf.example"
+        );
+        let both = |name: &str| match name {
+            SIGNIN_VAR => Some("http://localhost:8".to_string()),
+            GLOBAL_VAR => Some("http://127.0.0.1:9".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            resolve_signin_with("us-east-1", None, &both).unwrap(),
+            "http://localhost:8"
+        );
     }
 
     #[test]

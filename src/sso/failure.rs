@@ -148,6 +148,46 @@ impl Call {
         }
     }
 
+    /// CreateOAuth2Token of the sign-in service for login session `session` (an `aws login`
+    /// profile): `step` is "refreshing the credentials" or "redeeming the sign-in";
+    /// `login_hint` says how to sign in again.
+    pub fn signin(session: &str, step: &str, region: &str, login_hint: &str) -> Call {
+        Call {
+            what: format!("login session {session} ({step})"),
+            sso_region: region.into(),
+            advice: vec![
+                (
+                    Answer::Code("TOKEN_EXPIRED"),
+                    format!("the session ended (12 hours at most); {login_hint}"),
+                ),
+                (
+                    Answer::Code("USER_CREDENTIALS_CHANGED"),
+                    format!(
+                        "the password or keys of this identity changed since it signed in; \
+                         {login_hint}"
+                    ),
+                ),
+                (
+                    Answer::Code("INSUFFICIENT_PERMISSIONS"),
+                    "this identity may not sign in to the AWS CLI: its administrator must \
+                     allow signin:AuthorizeOAuth2Access and signin:CreateOAuth2Token (the \
+                     SignInLocalDevelopmentAccess managed policy)"
+                        .into(),
+                ),
+                (
+                    Answer::Code("AUTHCODE_EXPIRED"),
+                    format!("the sign-in took too long; {login_hint}"),
+                ),
+                (
+                    Answer::Status(429),
+                    "the service is throttling; try again shortly".into(),
+                ),
+            ],
+            otherwise: Some(TRY_AGAIN),
+            no_answer: None,
+        }
+    }
+
     /// The error for `err`, with the hint that fits it.
     pub fn error(&self, err: ApiError) -> Error {
         let hint = match &err {
@@ -290,6 +330,24 @@ mod tests {
 
     fn hint_of(call: &Call, err: ApiError) -> String {
         call.error(err).hint.unwrap_or_default()
+    }
+
+    #[test]
+    fn each_signin_error_says_what_to_do() {
+        let call = Call::signin("arn:aws:iam::1:user/a", "refreshing", "eu-west-1", "run X");
+        for (code, words) in [
+            ("TOKEN_EXPIRED", "run X"),
+            ("USER_CREDENTIALS_CHANGED", "password"),
+            ("INSUFFICIENT_PERMISSIONS", "signin:CreateOAuth2Token"),
+            ("AUTHCODE_EXPIRED", "too long"),
+        ] {
+            let err = call.error(service(401, code));
+            assert!(
+                err.to_string()
+                    .contains("login session arn:aws:iam::1:user/a")
+            );
+            assert!(err.hint.unwrap().contains(words), "{code}");
+        }
     }
 
     #[test]

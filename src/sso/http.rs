@@ -186,6 +186,14 @@ enum Request<'a> {
     PostBearer {
         bearer: &'a str,
     },
+    /// A JSON POST with one more header made afresh for each try (a DPoP proof, which the
+    /// service accepts once).
+    PostJsonProof {
+        body: String,
+        secrets: &'a [&'a str],
+        header: &'static str,
+        proof: &'a dyn Fn() -> String,
+    },
 }
 
 impl<'a> Request<'a> {
@@ -198,7 +206,7 @@ impl<'a> Request<'a> {
             Request::Get { bearer } | Request::PostBearer { bearer } => {
                 std::slice::from_ref(bearer)
             }
-            Request::PostJson { secrets, .. } => secrets,
+            Request::PostJson { secrets, .. } | Request::PostJsonProof { secrets, .. } => secrets,
         }
     }
 }
@@ -337,6 +345,26 @@ impl Http {
             .and_then(|reply| json_object(url, reply, secrets))
     }
 
+    /// As `post_json_once`, with header `header` set to `proof()`, made anew for each try (the
+    /// sign-in service's DPoP proof: each is accepted once).
+    pub fn post_json_once_with_proof(
+        &self,
+        url: &str,
+        body: &Value,
+        secrets: &[&str],
+        header: &'static str,
+        proof: &dyn Fn() -> String,
+    ) -> Result<Value, ApiError> {
+        let request = Request::PostJsonProof {
+            body: body.to_string(),
+            secrets,
+            header,
+            proof,
+        };
+        self.call(url, &request, Repeat::OnlyUnsent)
+            .and_then(|reply| json_object(url, reply, secrets))
+    }
+
     /// GET with the portal's bearer header `x-amz-sso_bearer_token`, expect a JSON object back.
     pub fn get_json(&self, url: &str, bearer: &str) -> Result<Value, ApiError> {
         self.call(url, &Request::Get { bearer }, Repeat::Safe)
@@ -458,6 +486,15 @@ impl Http {
                 .header("content-type", "application/json")
                 .send(body.as_str())?,
             Request::PostBearer { bearer } => post().header(BEARER_HEADER, *bearer).send_empty()?,
+            Request::PostJsonProof {
+                body,
+                header,
+                proof,
+                ..
+            } => post()
+                .header("content-type", "application/json")
+                .header(*header, proof())
+                .send(body.as_str())?,
         };
         let header = |name: &str| {
             response

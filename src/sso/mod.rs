@@ -10,6 +10,7 @@ pub mod federation;
 pub mod http;
 pub mod oidc;
 pub mod portal;
+pub mod signin_oauth;
 
 pub use endpoint::Endpoints;
 pub use failure::Call;

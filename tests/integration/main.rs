@@ -15,6 +15,7 @@ mod faults;
 mod fuzz;
 mod interop;
 mod layers;
+mod login_session;
 #[path = "../support/mock_selftest.rs"]
 mod mock_selftest;
 mod more_shells;

@@ -8,6 +8,8 @@
 //! * the portal (`portal.rs`): `GET /federation/credentials`, `GET /assignment/accounts`,
 //!   `GET /assignment/roles`, `POST /logout`, bearer token in `x-amz-sso_bearer_token`;
 //! * the console sign-in endpoint (`federation.rs`): `GET /federation` (getSigninToken, login).
+//! * the sign-in service of `aws login` (`signin.rs`): `POST /v1/token`, `GET /v1/authorize`,
+//!   every DPoP proof verified.
 //!
 //! This file holds the server (one thread a request, so concurrent clients never wait for each
 //! other), the routing, the faults and delays any route can be given, and `MockSso`, the handle
@@ -26,6 +28,7 @@ mod federation;
 mod http;
 mod oidc;
 mod portal;
+mod signin;
 mod state;
 
 use std::fmt::Write as _;
@@ -51,6 +54,8 @@ pub use oidc::{
 };
 #[allow(unused_imports)]
 pub use portal::{Account, BEARER_HEADER, default_accounts, generate_accounts};
+#[allow(unused_imports)]
+pub use signin::{DEFAULT_LOGIN_ARN, SIGNIN_AUTHORIZE, SIGNIN_TOKEN, SeededLogin};
 #[allow(unused_imports)]
 pub use state::{MockSsoBuilder, format_utc, now_ms, now_secs};
 
@@ -78,7 +83,12 @@ pub mod routes {
 pub const HOSTILE_VALUE: &str = "a'b\"c$(exit 42)`exit 42`d\\e%PATH%!f!^g;exit 42&h|i\u{2018}j\u{2019}k\u{201A}l\u{201B}m $HOME";
 
 /// Every route the mock serves, service by service.
-const ROUTES: &[&[Route]] = &[oidc::ROUTES, portal::ROUTES, federation::ROUTES];
+const ROUTES: &[&[Route]] = &[
+    oidc::ROUTES,
+    portal::ROUTES,
+    federation::ROUTES,
+    signin::ROUTES,
+];
 
 /// One path: the one method it takes, its handler, and how its service words the failures the
 /// mock raises before any handler runs.

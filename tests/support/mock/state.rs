@@ -295,6 +295,7 @@ pub(super) struct State {
     /// Every secret an `Echo` fault quoted back.
     pub(super) echoed: Vec<String>,
     pub(super) federation: super::federation::Federation,
+    pub(super) signin: super::signin::Signin,
 }
 
 impl State {
@@ -317,6 +318,7 @@ impl State {
             counter: 0,
             echoed: Vec::new(),
             federation: Default::default(),
+            signin: Default::default(),
         }
     }
 
