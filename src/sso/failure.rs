@@ -184,7 +184,12 @@ impl Call {
                 ),
             ],
             otherwise: Some(TRY_AGAIN),
-            no_answer: None,
+            // The network hint of the other calls speaks of sso_region; this service is found
+            // by the profile's region.
+            no_answer: Some(format!(
+                "check the network, and that region {region} is the one this identity signs in \
+                 to; AWS_ENDPOINT_URL_SIGNIN, when set, must name a reachable endpoint"
+            )),
         }
     }
 
