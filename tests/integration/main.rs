@@ -23,3 +23,4 @@ mod shell_integration;
 mod shells;
 mod terminal;
 mod util;
+mod windows;
