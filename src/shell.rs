@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
+use crate::pyjson::Separators;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Shell {
@@ -287,9 +288,13 @@ fn fragment(shell: Shell, change: &Change) -> Result<String> {
         // applies as it is (a null reaches no program) and `awsuse` splits into `load-env` and
         // `hide-env`. A record in nuon would need a quoting of nushell's own, and nuon has no
         // specification to hold it to.
+        //
+        // ASCII only (`\u00e9`), as Python's json.dumps writes it: PowerShell's ConvertFrom-Json
+        // gets a native program's output decoded in the console's code page, not UTF-8.
         (Shell::Json | Shell::Nu, value) => {
             let value = value.map_or(serde_json::Value::Null, serde_json::Value::from);
-            format!("{}: {value}", serde_json::Value::from(name))
+            let dump = |v: &serde_json::Value| crate::pyjson::dumps(v, Separators::Default);
+            format!("{}: {}", dump(&serde_json::Value::from(name)), dump(&value))
         }
         // `set-env` and `unset-env` change the process environment, so they hold through
         // `eval`, which keeps the variables the code defines to itself; `unset-env` of an
@@ -385,22 +390,44 @@ pub fn word(word: &str) -> std::borrow::Cow<'_, str> {
 
 /// PowerShell ends a single-quoted string at any of five quote characters, the typographic
 /// ones included, and reads each of them doubled as one literal character.
+///
+/// The output is ASCII only. PowerShell decodes a native program's output in
+/// `[Console]::OutputEncoding` (the console's code page, 437 or 850 on most Windows machines,
+/// not UTF-8), so a UTF-8 `é` would arrive as `Ã©`. Every other character is written as
+/// `[char]0x00E9` (one per UTF-16 unit), joined to the quoted runs with `+`, which PowerShell
+/// 5.1 and 7 both read the same whatever the code page. The expression starts with a quoted
+/// string (`''` if need be): `[char] + [char]` would add numbers. So the typographic quotes,
+/// not being ASCII, never stand inside the quotes at all.
 fn powershell_quote(value: &str) -> String {
-    let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('\'');
+    let mut parts: Vec<String> = Vec::new();
+    let mut run = String::new();
     for c in value.chars() {
-        if matches!(c, '\'' | '\u{2018}'..='\u{201B}') {
-            quoted.push(c);
+        if c.is_ascii() {
+            if c == '\'' {
+                run.push(c);
+            }
+            run.push(c);
+            continue;
         }
-        quoted.push(c);
+        if !run.is_empty() || parts.is_empty() {
+            parts.push(format!("'{run}'"));
+            run.clear();
+        }
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            parts.push(format!("[char]0x{unit:04X}"));
+        }
     }
-    quoted.push('\'');
-    quoted
+    if !run.is_empty() || parts.is_empty() {
+        parts.push(format!("'{run}'"));
+    }
+    parts.join(" + ")
 }
 
 /// cmd has no quoting that holds every character: `%` and `!` expand even inside quotes, `^`
-/// is eaten under delayed expansion, `"` ends the quoted `set`, and a line break ends the
-/// command. Such values are refused rather than mangled.
+/// is eaten under delayed expansion, `"` ends the quoted `set`, a line break ends the command,
+/// and a character outside ASCII is read in the console's code page. Such values are refused
+/// rather than mangled.
 fn cmd_check(name: &str, value: &str) -> Result<()> {
     let problem = value.chars().find_map(|c| match c {
         '"' => Some("a double quote (\")"),
@@ -409,6 +436,9 @@ fn cmd_check(name: &str, value: &str) -> Result<()> {
         '^' => Some("a caret (^)"),
         '\r' | '\n' => Some("a line break"),
         c if c.is_ascii_control() => Some("a control character"),
+        // cmd reads `for /f` output in the console's code page (437, 850, ...), not UTF-8, and
+        // a `set` line has no escape to spell a character in ASCII: refused, not garbled.
+        c if !c.is_ascii() => Some("a character that is not ASCII (cmd would garble it)"),
         _ => None,
     });
     match problem {
@@ -594,28 +624,48 @@ mod tests {
         let cases = [
             ("'", "$Env:V = ''''"),
             ("it's", "$Env:V = 'it''s'"),
+            // Not being ASCII, the typographic quotes are written as [char]: they end nothing.
             (
                 "\u{2018}a\u{2019}b\u{201A}c\u{201B}",
-                "$Env:V = '\u{2018}\u{2018}a\u{2019}\u{2019}b\u{201A}\u{201A}c\u{201B}\u{201B}'",
+                "$Env:V = '' + [char]0x2018 + 'a' + [char]0x2019 + 'b' + [char]0x201A + 'c' \
+                 + [char]0x201B",
             ),
             // Double quotes (straight and curly) and `$` do nothing inside single quotes.
             (
                 "\"\u{201C}$(x)$Env:HOME`n",
-                "$Env:V = '\"\u{201C}$(x)$Env:HOME`n'",
+                "$Env:V = '\"' + [char]0x201C + '$(x)$Env:HOME`n'",
             ),
             ("a\\", "$Env:V = 'a\\'"),
             ("a\r\nb", "$Env:V = 'a\r\nb'"),
+            ("caf\u{e9}", "$Env:V = 'caf' + [char]0x00E9"),
+            (
+                "\u{e9}t\u{e9}'s",
+                "$Env:V = '' + [char]0x00E9 + 't' + [char]0x00E9 + '''s'",
+            ),
+            // Outside the BMP: two UTF-16 units, which PowerShell strings are made of.
+            ("a\u{1f600}", "$Env:V = 'a' + [char]0xD83D + [char]0xDE00"),
         ];
         for (value, line) in cases {
             assert_eq!(rendered(Shell::Powershell, "V", value), format!("{line}\n"));
         }
     }
 
+    /// What Windows shells read arrives in the console's code page: PowerShell and JSON output
+    /// spell every other character in ASCII, and cmd refuses it (above and below).
+    #[test]
+    fn output_for_windows_shells_is_ascii() {
+        let value = "caf\u{e9} \u{65e5}\u{672c} \u{1f600} \u{a0}\u{2019}\u{202e}";
+        for shell in [Shell::Powershell, Shell::Json] {
+            let text = rendered(shell, "V", value);
+            assert!(text.is_ascii(), "{shell}: {text}");
+        }
+    }
+
     #[test]
     fn cmd_writes_plain_values_and_refuses_the_rest() {
         assert_eq!(
-            rendered(Shell::Cmd, "V", "a&b|c<d>e (f) 'g' \u{00e9}\\"),
-            "set \"V=a&b|c<d>e (f) 'g' \u{00e9}\\\"\n"
+            rendered(Shell::Cmd, "V", "a&b|c<d>e (f) 'g' ~\\"),
+            "set \"V=a&b|c<d>e (f) 'g' ~\\\"\n"
         );
         let refusals = [
             ("say \"hi\"", "a double quote"),
@@ -628,6 +678,9 @@ mod tests {
             ("a\u{1}b", "a control character"),
             ("a\u{1f}b", "a control character"),
             ("a\u{7f}b", "a control character"),
+            ("caf\u{e9}", "not ASCII"),
+            ("\u{a0}", "not ASCII"),
+            ("a\u{1f600}", "not ASCII"),
         ];
         for (value, class) in refusals {
             let e = refused(Shell::Cmd, &one("SECRET_NAME", value));
@@ -712,7 +765,9 @@ mod tests {
             .set("M", "日本");
         assert_eq!(
             render(Shell::Json, &changes).ok().as_deref(),
-            Some("{\"Z\": \"a\\\"b\\\\c\\nd\\u0001\u{2018}\", \"A\": null, \"M\": \"日本\"}\n")
+            Some(
+                "{\"Z\": \"a\\\"b\\\\c\\nd\\u0001\\u2018\", \"A\": null, \"M\": \"\\u65e5\\u672c\"}\n"
+            )
         );
     }
 

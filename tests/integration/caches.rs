@@ -3,13 +3,17 @@
 //! modes, and which profile a command without a name works on.
 
 use std::path::{Path, PathBuf};
+#[cfg(unix)]
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::engine::{CORP_TOKEN, World};
-use crate::support::{MockSso, now_ms, routes};
+#[cfg(unix)]
+use crate::support::MockSso;
+use crate::support::{now_ms, routes};
 use crate::util::{assert_fails, spawn_piped, stderr, stdout};
 
+#[cfg(unix)]
 /// The lock file of [sso-session corp]: `.ssoenv-{token key}.lock`.
 const CORP_LOCK: &str = "sso/cache/.ssoenv-ee0bfd2552fbd840c02cc48b6e823320543c450f.lock";
 
@@ -25,6 +29,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+#[cfg(unix)]
 /// Runs `cmd` to its end, failing (and killing it) when it is still running after 30 s.
 fn run_bounded(cmd: &mut Command, what: &str) -> Output {
     let mut child = spawn_piped(cmd);
@@ -242,9 +247,11 @@ fn a_cached_entry_no_shell_can_hold_is_fetched_again() {
 
 // ---- item 10: a bounded wait for a stopped holder ------------------------------------------------
 
+#[cfg(unix)]
 /// A process that is killed when the test ends, whatever happens (SIGKILL ends a stopped one too).
 struct Holder(Child);
 
+#[cfg(unix)]
 impl Drop for Holder {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -252,6 +259,7 @@ impl Drop for Holder {
     }
 }
 
+#[cfg(unix)]
 fn signal(pid: u32, sig: &str) {
     let status = Command::new("kill")
         .args([sig, &pid.to_string()])

@@ -207,7 +207,7 @@ fn a_denied_browser_login_fails_cleanly() {
 }
 
 /// Reads the device code from stderr and approves it, as a person on another device would.
-fn approve_from_stderr(mock: &MockSso, child: std::process::Child) -> Output {
+pub fn approve_from_stderr(mock: &MockSso, child: std::process::Child) -> Output {
     use std::io::{BufRead, BufReader};
     let mut child = child;
     let mut err = BufReader::new(child.stderr.take().unwrap());

@@ -303,7 +303,7 @@ fn env_value() -> impl Strategy<Value = String> {
 }
 
 /// Whether `shell` must refuse `change` (the reference model): a name that is not a name, a NUL,
-/// and in cmd, the characters it cannot quote.
+/// and in cmd, the characters it cannot quote and those outside ASCII (the console's code page).
 fn refused(shell: Shell, change: &Change) -> bool {
     let name = change.name();
     let valid_name = name
@@ -317,12 +317,12 @@ fn refused(shell: Shell, change: &Change) -> bool {
         || (shell == Shell::Cmd
             && value
                 .chars()
-                .any(|c| "\"%!^".contains(c) || c.is_ascii_control()))
+                .any(|c| "\"%!^".contains(c) || c.is_ascii_control() || !c.is_ascii()))
 }
 
 /// What evaluating `text` in `shell` sets (Some) and unsets (None), read by a reference reader
 /// of that shell's syntax: shlex's POSIX words for bash, zsh and fish (the one quoting ssoenv
-/// writes reads alike in all three), PowerShell's single-quoted strings, cmd's `set "N=V"`.
+/// writes reads alike in all three), PowerShell's single-quoted strings and [char]s, cmd's `set "N=V"`.
 fn read_back(shell: Shell, text: &str) -> Option<Vec<(String, Option<String>)>> {
     let mut out = Vec::new();
     match shell {
@@ -365,7 +365,9 @@ fn read_back(shell: Shell, text: &str) -> Option<Vec<(String, Option<String>)>> 
             }
         }
         Shell::Powershell => {
-            const QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201a}', '\u{201b}'];
+            // Windows PowerShell reads a native program's output in the console's code page:
+            // only ASCII arrives intact.
+            text.is_ascii().then_some(())?;
             let mut rest = text;
             while !rest.is_empty() {
                 if let Some(after) = rest
@@ -376,23 +378,41 @@ fn read_back(shell: Shell, text: &str) -> Option<Vec<(String, Option<String>)>> 
                     rest = after;
                     continue;
                 }
-                let (name, after) = rest.strip_prefix("$Env:")?.split_once(" = '")?;
-                let mut value = String::new();
-                let mut chars = after.char_indices().peekable();
-                let end = loop {
-                    let (i, c) = chars.next()?;
-                    if QUOTES.contains(&c) {
-                        match chars.peek() {
-                            Some((_, d)) if QUOTES.contains(d) => {
-                                chars.next();
+                let (name, mut after) = rest.strip_prefix("$Env:")?.split_once(" = ")?;
+                // Terms joined by ` + `: '...' (a quote doubled is one) or [char]0xHHHH (one
+                // UTF-16 unit); the first is a string, or `+` would add numbers.
+                let mut units: Vec<u16> = Vec::new();
+                let mut first = true;
+                loop {
+                    if let Some(hex) = after.strip_prefix("[char]0x") {
+                        (!first).then_some(())?;
+                        let digits = hex.get(..4)?;
+                        units.push(u16::from_str_radix(digits, 16).ok()?);
+                        after = &hex[4..];
+                    } else {
+                        let mut body = after.strip_prefix('\'')?;
+                        loop {
+                            let quote = body.find('\'')?;
+                            units.extend(body[..quote].encode_utf16());
+                            body = &body[quote + 1..];
+                            match body.strip_prefix('\'') {
+                                Some(more) => {
+                                    units.push(u16::from(b'\''));
+                                    body = more;
+                                }
+                                None => break,
                             }
-                            _ => break i + c.len_utf8(),
                         }
+                        after = body;
                     }
-                    value.push(c);
-                };
-                out.push((name.to_string(), Some(value)));
-                rest = after[end..].strip_prefix('\n')?;
+                    first = false;
+                    match after.strip_prefix(" + ") {
+                        Some(more) => after = more,
+                        None => break,
+                    }
+                }
+                out.push((name.to_string(), Some(String::from_utf16(&units).ok()?)));
+                rest = after.strip_prefix('\n')?;
             }
         }
         Shell::Cmd => {
@@ -450,6 +470,8 @@ fn read_back(shell: Shell, text: &str) -> Option<Vec<(String, Option<String>)>> 
             }
         }
         Shell::Json | Shell::Nu => {
+            // ASCII only, for Windows consoles, as in PowerShell.
+            text.is_ascii().then_some(())?;
             let doc: Map<String, Json> = serde_json::from_str(text).ok()?;
             for (name, value) in doc {
                 out.push((name, value.as_str().map(str::to_string)));

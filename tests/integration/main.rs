@@ -28,3 +28,4 @@ mod shell_integration;
 mod shells;
 mod terminal;
 mod util;
+mod windows;

@@ -3,11 +3,10 @@
 //! errors and server errors never quote a secret; the process cannot dump core.
 
 use std::process::Output;
-use std::time::Duration;
 
 use crate::engine::{CONFIG, World};
 use crate::support::{MockSso, routes};
-use crate::util::{Sandbox, assert_fails, spawn_piped, stderr, stdout};
+use crate::util::{Sandbox, assert_fails, stderr, stdout};
 
 /// ESC/CSI (colour), OSC (window title) ended by BEL, C1 CSI, DEL, and the bidi overrides.
 const HOSTILE: &str = "x\x1b[31mred\x1b]0;title\x07\u{9b}2J\x7f\u{202e}gpj.exe\u{2066}y";
@@ -304,7 +303,9 @@ fn core_limit(pid: u32) -> String {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_running_ssoenv_can_dump_no_core() {
+    use crate::util::spawn_piped;
     use std::os::unix::fs::MetadataExt;
+    use std::time::Duration;
     // A login that waits for an approval that never comes keeps the process alive to look at.
     let w = World::with_mock(MockSso::builder().interval(0).auto_approve(false).start());
     let mut cmd = std::process::Command::new("sh");
