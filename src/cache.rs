@@ -1,5 +1,5 @@
 //! The caches ssoenv shares with the AWS CLI v2, file for file: SSO tokens and client
-//! registrations in `~/.aws/sso/cache`, role credentials in `~/.aws/cli/cache`. Names are SHA-1
+//! registrations in `~/.aws/sso/cache`, role credentials and assumed roles in `~/.aws/cli/cache`. Names are SHA-1
 //! hashes computed as botocore computes them; contents are written as botocore writes them.
 //! Writes are atomic (a temporary file in the same folder, renamed over the old one) and private
 //! (files 0600, folders 0700). A cache file that cannot be read counts as absent.
@@ -17,6 +17,8 @@ use crate::error::{Error, Result, describe_io};
 use crate::lock::{self, Locked, Stamp};
 use crate::pyjson::{self, Separators};
 use crate::sso::oidc::{Registration, TokenResponse};
+use crate::sso::portal::RoleCredentials;
+use crate::sso::sts::{AssumeRole, Assumed};
 use crate::time;
 use crate::ui::Ui;
 
@@ -24,7 +26,7 @@ use crate::ui::Ui;
 pub struct CacheDirs {
     /// `~/.aws/sso/cache`: tokens and client registrations.
     pub sso: PathBuf,
-    /// `~/.aws/cli/cache`: role credentials.
+    /// `~/.aws/cli/cache`: role credentials and assumed roles.
     pub cli: PathBuf,
 }
 
@@ -48,6 +50,14 @@ impl CacheDirs {
 
     pub fn role_path(&self, sso: &Sso) -> PathBuf {
         self.cli.join(format!("{}.json", role_key(sso)))
+    }
+
+    /// The AWS CLI's file for one AssumeRole call (`assume_role_key`).
+    pub fn assume_role_path(&self, call: &AssumeRole, session_name_was_set: bool) -> PathBuf {
+        self.cli.join(format!(
+            "{}.json",
+            assume_role_key(call, session_name_was_set)
+        ))
     }
 }
 
@@ -98,6 +108,116 @@ pub fn role_key(sso: &Sso) -> String {
         start_url: sso.session.is_none().then_some(sso.start_url.as_str()),
     };
     sha1_hex(&pyjson::dumps(&args, Separators::Compact))
+}
+
+/// botocore `AssumeRoleCredentialFetcher._create_cache_key`: SHA-1 of `json.dumps(args,
+/// sort_keys=True)` (default separators) of the AssumeRole arguments the profile sets: `RoleArn`,
+/// and `RoleSessionName`, `ExternalId`, `SerialNumber`, `DurationSeconds` when set. A generated
+/// session name (`session_name_was_set` false) is left out, so that every run finds the same
+/// file; the MFA code is never part of it (botocore adds it per call). botocore also turns a
+/// `Policy` into sorted JSON, but no profile setting passes one.
+pub fn assume_role_key(call: &AssumeRole, session_name_was_set: bool) -> String {
+    // Fields in sorted order, as `sort_keys` writes them.
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Args<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        duration_seconds: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        external_id: Option<&'a str>,
+        role_arn: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        role_session_name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        serial_number: Option<&'a str>,
+    }
+    let args = Args {
+        duration_seconds: call.duration_seconds,
+        external_id: call.external_id.as_deref(),
+        role_arn: &call.role_arn,
+        role_session_name: session_name_was_set.then_some(call.role_session_name.as_str()),
+        serial_number: call.serial_number.as_deref(),
+    };
+    // botocore's `_make_file_safe` changes nothing in a hex digest.
+    sha1_hex(&pyjson::dumps(&args, Separators::Default))
+}
+
+/// An assumed-role file: the whole AssumeRole response as botocore caches it, with the account id
+/// botocore adds to `Credentials`. Fields in the order the AWS CLI writes them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AssumeRoleFile {
+    pub credentials: AssumeRoleFileCredentials,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumed_role_user: Option<AssumedRoleUser>,
+    /// What botocore records of the exchange; never read back, kept as found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_metadata: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AssumeRoleFileCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// `2026-11-22T10:00:28+00:00` as the AWS CLI v2 writes it (its timestamp parser makes ISO
+    /// 8601 strings of every response time); botocore alone writes `…UTC`, the CLI v1 `…Z`: all
+    /// are read.
+    pub expiration: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AssumedRoleUser {
+    pub assumed_role_id: String,
+    pub arn: String,
+}
+
+impl AssumeRoleFile {
+    /// The file for what AssumeRole just returned.
+    pub fn issued(assumed: &Assumed) -> AssumeRoleFile {
+        let _ = assumed;
+        unimplemented_file()
+    }
+
+    /// Epoch seconds, or None when the timestamp cannot be read (then the file is unusable).
+    pub fn expires(&self) -> Option<i64> {
+        time::parse(&self.credentials.expiration)
+    }
+
+    /// The credentials, when the file is usable (all three secrets present, expiry readable).
+    pub fn role_credentials(&self) -> Option<RoleCredentials> {
+        let c = &self.credentials;
+        if c.access_key_id.is_empty()
+            || c.secret_access_key.is_empty()
+            || c.session_token.is_empty()
+        {
+            return None;
+        }
+        Some(RoleCredentials {
+            access_key_id: c.access_key_id.clone(),
+            secret_access_key: c.secret_access_key.clone(),
+            session_token: c.session_token.clone(),
+            expiration: self.expires()?,
+        })
+    }
+}
+
+fn unimplemented_file() -> AssumeRoleFile {
+    AssumeRoleFile {
+        credentials: AssumeRoleFileCredentials {
+            access_key_id: String::new(),
+            secret_access_key: String::new(),
+            session_token: String::new(),
+            expiration: String::new(),
+            account_id: None,
+        },
+        assumed_role_user: None,
+        response_metadata: None,
+    }
 }
 
 /// A token file, fields in the order the AWS CLI writes them.

@@ -83,6 +83,91 @@ fn resolve_with(
     })
 }
 
+/// Where STS is for one AssumeRole call, and the region its signature names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sts {
+    /// Base URL, no trailing slash.
+    pub url: String,
+    pub signing_region: String,
+    /// The variable or setting the URL came from; None for the regional endpoint.
+    pub source: Option<String>,
+}
+
+const STS_VAR: &str = "AWS_ENDPOINT_URL_STS";
+/// botocore signs for `aws-global` (no region) as this region.
+const STS_GLOBAL_REGION: &str = "us-east-1";
+
+/// The STS endpoint for `region` (None when neither the profile nor the environment names one).
+/// Order, as the SDKs read them: `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, `configured` (the
+/// profile's `services` section, `sts = endpoint_url = …`), then the regional endpoint as the AWS
+/// CLI v2 uses it: `https://sts.{region}.{partition's domain}`, or the global
+/// `https://sts.amazonaws.com` (signed for us-east-1) when there is no region.
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` skips every override.
+pub fn sts(region: Option<&str>, configured: Option<&str>) -> Result<Sts> {
+    sts_with(region, configured, &|name| std::env::var(name).ok())
+}
+
+fn sts_with(
+    region: Option<&str>,
+    configured: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Sts> {
+    let region = region.map(str::trim).filter(|r| !r.is_empty());
+    if let Some(region) = region
+        && !is_region_name(region)
+    {
+        return Err(Error::new(
+            format!("region {region:?}"),
+            "is not an AWS region name (lower-case letters, digits and dashes)",
+        )
+        .with_hint("check region in the profile (or AWS_REGION), e.g. region = us-east-1"));
+    }
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let ignore = env(IGNORE_VAR).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let chosen = if ignore {
+        None
+    } else {
+        env(STS_VAR)
+            .map(|v| (STS_VAR, v))
+            .or_else(|| env(GLOBAL_VAR).map(|v| (GLOBAL_VAR, v)))
+            .or_else(|| {
+                configured.filter(|v| !v.trim().is_empty()).map(|v| {
+                    (
+                        "endpoint_url for sts in the profile's services section",
+                        v.to_owned(),
+                    )
+                })
+            })
+    };
+    let (url, source) = match (chosen, region) {
+        (Some((source, url)), _) => (check_url(source, &url)?, Some(source.to_owned())),
+        (None, Some(region)) => (format!("https://sts.{region}.{}", dns_suffix(region)), None),
+        (None, None) => ("https://sts.amazonaws.com".to_owned(), None),
+    };
+    Ok(Sts {
+        url,
+        signing_region: region.unwrap_or(STS_GLOBAL_REGION).to_owned(),
+        source,
+    })
+}
+
+/// The domain of `region`'s partition, by the region patterns of botocore's `partitions.json`;
+/// any other name is taken to be in the commercial partition, as botocore does.
+fn dns_suffix(region: &str) -> &'static str {
+    const PARTITIONS: [(&str, &str); 6] = [
+        ("cn-", "amazonaws.com.cn"),
+        ("eusc-", "amazonaws.eu"),
+        ("us-iso-", "c2s.ic.gov"),
+        ("us-isob-", "sc2s.sgov.gov"),
+        ("eu-isoe-", "cloud.adc-e.uk"),
+        ("us-isof-", "csp.hci.ic.gov"),
+    ];
+    PARTITIONS
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("amazonaws.com", |(_, domain)| domain)
+}
+
 /// Which override sent a request to `url` (as errors show it: no query, no user name), when one
 /// did: `AWS_ENDPOINT_URL=http://127.0.0.1:9`, or the profile's services section. None when
 /// `url` is `region`'s own endpoint. For the hint after no answer came: a test server that has
