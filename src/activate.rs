@@ -4,6 +4,7 @@
 
 use crate::auth::Source;
 use crate::cache::CacheDirs;
+use crate::config::{Config, Kind, Paths, Root};
 use crate::context::{Context, Policy};
 use crate::credentials;
 use crate::env::{Activation, activate};
@@ -24,6 +25,9 @@ pub struct Resolved {
     pub role_name: String,
     /// The profile's `region`, when set and not empty.
     pub region: Option<String>,
+    /// Whether the credentials rest on an IAM Identity Center sign-in (the profile's own, or its
+    /// chain's root's): then `AWS_SSO_PROFILE` names the profile.
+    pub via_sso: bool,
 }
 
 /// A profile made ready: the changes, and what a command needs to say what it activated.
@@ -45,7 +49,25 @@ pub fn credentials_for(
     policy: &Policy,
     force_refresh: bool,
 ) -> Result<Resolved> {
-    let target = SsoProfile::load(name)?;
+    let config = Config::load(Paths::from_env()?)?;
+    let profile = config.profile(name)?;
+    if let Kind::AssumeRole(chain) = &profile.kind {
+        let (credentials, source) =
+            crate::role_chain::credentials(ctx, &config, &profile, chain, policy, force_refresh)?;
+        // Who the credentials act as: the outermost hop's role.
+        let role_arn = chain.hops.first().map_or("", |h| h.role_arn.as_str());
+        let (account_id, role_name) = crate::role_chain::account_and_role(role_arn);
+        return Ok(Resolved {
+            credentials,
+            source,
+            account_id,
+            account_name: profile.account_name.clone(),
+            role_name,
+            region: profile.region.clone().filter(|r| !r.is_empty()),
+            via_sso: matches!(chain.root, Root::Sso { .. }),
+        });
+    }
+    let target = SsoProfile::of(config, profile)?;
     let (credentials, source) = credentials::role_credentials(
         ctx,
         &target.sso,
@@ -60,6 +82,7 @@ pub fn credentials_for(
         account_name: target.profile.account_name.clone(),
         role_name: target.sso.role_name.clone(),
         region: target.profile.region.clone().filter(|r| !r.is_empty()),
+        via_sso: true,
     })
 }
 
@@ -85,6 +108,7 @@ pub fn changes_for(
         secret_access_key: &c.secret_access_key,
         session_token: &c.session_token,
         expires_at: c.expiration,
+        via_sso: r.via_sso,
     };
     Ok(Ready {
         changes: activate(&activation, &settings.current),
