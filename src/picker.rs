@@ -27,7 +27,8 @@ impl fmt::Display for Choice {
     }
 }
 
-/// The IAM Identity Center profiles of `config`, in config order, as picker lines.
+/// The profiles `use` can activate (IAM Identity Center and chained ones), in config order, as
+/// picker lines.
 pub fn choices(config: &Config) -> Vec<Choice> {
     let rows: Vec<(String, String, String)> = config
         .profiles()
@@ -37,6 +38,16 @@ pub fn choices(config: &Config) -> Vec<Choice> {
                 printable(&format!("{}/{}", sso.account_id, sso.role_name)).into_owned(),
                 printable(p.region.as_deref().unwrap_or("-")).into_owned(),
             )),
+            // A chained profile acts as its outermost role.
+            Kind::AssumeRole(chain) => {
+                let arn = chain.hops.first().map_or("", |h| h.role_arn.as_str());
+                let (account, role) = crate::role_chain::account_and_role(arn);
+                Some((
+                    p.name.clone(),
+                    printable(&format!("{account}/{role}")).into_owned(),
+                    printable(p.region.as_deref().unwrap_or("-")).into_owned(),
+                ))
+            }
             _ => None,
         })
         .collect();
@@ -148,6 +159,23 @@ sso_role_name = ReadOnly
         );
         assert_eq!(choices[1].name, "Prod Read.Only");
         assert_eq!(choices[1].to_string(), choices[1].line);
+    }
+
+    #[test]
+    fn chained_profiles_are_listed_as_their_outermost_role() {
+        let text = format!(
+            "{CONFIG}[profile deploy]\nrole_arn = arn:aws:iam::333333333333:role/ci/Deploy\n\
+             source_profile = dev\nregion = eu-central-1\n\
+             [profile broken]\nrole_arn = arn:aws:iam::4:role/X\nsource_profile = nope\n"
+        );
+        let choices = choices(&config(&text));
+        let names: Vec<&str> = choices.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["dev", "Prod Read.Only", "deploy"]);
+        assert!(
+            choices[2].line == "deploy          333333333333/Deploy               eu-central-1",
+            "{:?}",
+            choices[2].line
+        );
     }
 
     #[test]
