@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use crate::auth::{REFRESH_WINDOW, Source};
-use crate::cache;
+use crate::cache::{self, CacheDirs};
 use crate::config::{Chain, Config, Hop, Profile, Root};
 use crate::context::{Context, Policy};
 use crate::credentials;
@@ -30,7 +30,7 @@ struct Step<'a> {
     path: PathBuf,
 }
 
-fn step<'a>(ctx: &Context, hop: &'a Hop, now: i64) -> Step<'a> {
+fn step<'a>(dirs: &CacheDirs, hop: &'a Hop, now: i64) -> Step<'a> {
     // botocore generates a name when none is set, and leaves it out of the cache key, so that
     // the next run (with another name) finds the entry.
     let session_name_was_set = hop.role_session_name.is_some();
@@ -45,15 +45,15 @@ fn step<'a>(ctx: &Context, hop: &'a Hop, now: i64) -> Step<'a> {
         serial_number: hop.mfa_serial.clone(),
         token_code: None,
     };
-    let path = ctx.dirs.assume_role_path(&call, session_name_was_set);
+    let path = dirs.assume_role_path(&call, session_name_was_set);
     Step { hop, call, path }
 }
 
 /// The cache file of each hop, outermost first (for `logout`, which removes them with the
 /// session their chain starts from).
-pub fn hop_paths(ctx: &Context, chain: &Chain) -> Vec<PathBuf> {
-    let now = ctx.now();
-    chain.hops.iter().map(|h| step(ctx, h, now).path).collect()
+pub fn hop_paths(dirs: &CacheDirs, chain: &Chain) -> Vec<PathBuf> {
+    // The time only names a generated session, which the cache key leaves out.
+    chain.hops.iter().map(|h| step(dirs, h, 0).path).collect()
 }
 
 /// What the cache holds for one hop, for `status`.
@@ -72,7 +72,7 @@ pub fn cached_hops(ctx: &Context, chain: &Chain) -> Vec<HopCache> {
         .hops
         .iter()
         .map(|hop| {
-            let s = step(ctx, hop, now);
+            let s = step(&ctx.dirs, hop, now);
             HopCache {
                 profile: hop.profile.clone(),
                 role_arn: hop.role_arn.clone(),
@@ -100,7 +100,7 @@ pub fn credentials(
     force_refresh: bool,
 ) -> Result<(RoleCredentials, Source)> {
     let now = ctx.now();
-    let steps: Vec<Step> = chain.hops.iter().map(|h| step(ctx, h, now)).collect();
+    let steps: Vec<Step> = chain.hops.iter().map(|h| step(&ctx.dirs, h, now)).collect();
     // Outermost first: a live outermost entry answers alone, without reading anything else.
     let mut start = steps.len();
     let mut from_cache = None;

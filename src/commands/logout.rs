@@ -55,7 +55,7 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcom
                         if active == Some(p.name.as_str()) {
                             active_affected = active;
                         }
-                        Some(crate::role_chain::hop_paths(&ctx, &chain))
+                        Some(crate::role_chain::hop_paths(&dirs, &chain))
                     }
                     _ => None,
                 },
