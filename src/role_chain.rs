@@ -115,6 +115,10 @@ pub fn credentials(
             }
         }
     }
+    // Before any sign-in or request: a duration STS would refuse.
+    for (i, s) in steps.iter().enumerate().take(start) {
+        check_duration(s.hop, chained(chain, i))?;
+    }
     let (mut current, mut source) = match from_cache {
         Some(c) if start == 0 => return Ok((c, Source::Cache)),
         Some(c) => (c, Source::Cache),
@@ -122,27 +126,41 @@ pub fn credentials(
     };
     let sts = StsTarget::of(config, target, chain)?;
     for i in (0..start).rev() {
-        // Every hop but the innermost assumes from a role session; so does the innermost when
-        // the root is an SSO role.
-        let chained = i + 1 < steps.len() || matches!(chain.root, Root::Sso { .. });
-        let source = match steps.get(i + 1) {
+        let whose = match steps.get(i + 1) {
             Some(inner) => Whose::Role(inner.hop),
             None => Whose::Root(&chain.root),
         };
-        current = assume(
-            ctx,
-            &sts,
-            &steps[i],
-            &current,
-            chained,
-            source,
-            outermost(chain),
-        )?;
+        current = assume(ctx, &sts, &steps[i], &current, whose, outermost(chain))?;
     }
     if source == Source::Cache {
         source = Source::Fetched;
     }
     Ok((current, source))
+}
+
+/// Whether hop `i` assumes its role with role credentials (role chaining, in STS's words): every
+/// hop but the innermost does, and so does the innermost when the root is an SSO role.
+fn chained(chain: &Chain, i: usize) -> bool {
+    i + 1 < chain.hops.len() || matches!(chain.root, Root::Sso { .. })
+}
+
+/// A `duration_seconds` STS refuses for role chaining, refused here with the fix.
+fn check_duration(hop: &Hop, chained: bool) -> Result<()> {
+    if chained && let Some(d) = hop.duration_seconds.filter(|d| *d > CHAINED_MAX_SECONDS) {
+        return Err(Error::new(
+            format!("profile \"{}\"", hop.profile),
+            format!(
+                "duration_seconds = {d}, but a role assumed with role credentials (role \
+                 chaining, which includes IAM Identity Center roles) may last at most \
+                 {CHAINED_MAX_SECONDS} seconds"
+            ),
+        )
+        .with_hint(format!(
+            "set duration_seconds = {CHAINED_MAX_SECONDS} or less in [profile {}]",
+            hop.profile
+        )));
+    }
+    Ok(())
 }
 
 /// The credentials that start the chain.
@@ -276,25 +294,10 @@ fn assume(
     sts: &Sts,
     step: &Step,
     source: &RoleCredentials,
-    chained: bool,
     whose: Whose,
     top: &str,
 ) -> Result<RoleCredentials> {
     let hop = step.hop;
-    if chained && let Some(d) = hop.duration_seconds.filter(|d| *d > CHAINED_MAX_SECONDS) {
-        return Err(Error::new(
-            format!("profile \"{}\"", hop.profile),
-            format!(
-                "duration_seconds = {d}, but a role assumed with role credentials (role \
-                 chaining, which includes IAM Identity Center roles) may last at most \
-                 {CHAINED_MAX_SECONDS} seconds"
-            ),
-        )
-        .with_hint(format!(
-            "set duration_seconds = {CHAINED_MAX_SECONDS} or less in [profile {}]",
-            hop.profile
-        )));
-    }
     let mut call = step.call.clone();
     if let Some(serial) = &hop.mfa_serial {
         call.token_code = Some(ask_code(ctx, hop, serial)?);
