@@ -451,6 +451,77 @@ mod tests {
     }
 
     #[test]
+    fn sts_endpoints_as_botocore_resolves_them() {
+        let sts = |region: Option<&str>, configured: Option<&str>, vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            sts_with(region, configured, &move |name| {
+                vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            })
+        };
+        // What botocore 1.43 resolves for each (create_client("sts", region_name=...)).
+        for (region, url) in [
+            ("eu-west-1", "https://sts.eu-west-1.amazonaws.com"),
+            ("us-gov-west-1", "https://sts.us-gov-west-1.amazonaws.com"),
+            ("cn-north-1", "https://sts.cn-north-1.amazonaws.com.cn"),
+            ("us-iso-east-1", "https://sts.us-iso-east-1.c2s.ic.gov"),
+            ("us-isob-east-1", "https://sts.us-isob-east-1.sc2s.sgov.gov"),
+            (
+                "eu-isoe-west-1",
+                "https://sts.eu-isoe-west-1.cloud.adc-e.uk",
+            ),
+            (
+                "us-isof-south-1",
+                "https://sts.us-isof-south-1.csp.hci.ic.gov",
+            ),
+            ("eusc-de-east-1", "https://sts.eusc-de-east-1.amazonaws.eu"),
+            ("xx-new-1", "https://sts.xx-new-1.amazonaws.com"),
+        ] {
+            let e = sts(Some(region), None, &[]).unwrap();
+            assert_eq!((e.url.as_str(), e.signing_region.as_str()), (url, region));
+            assert_eq!(e.source, None);
+        }
+        let global = sts(None, None, &[]).unwrap();
+        assert_eq!(global.url, "https://sts.amazonaws.com");
+        assert_eq!(global.signing_region, "us-east-1");
+
+        let configured = Some("https://cfg-sts.example/");
+        let e = sts(Some("eu-west-1"), configured, &[]).unwrap();
+        assert_eq!(e.url, "https://cfg-sts.example");
+        assert!(e.source.unwrap().contains("services section"));
+        let e = sts(
+            Some("eu-west-1"),
+            configured,
+            &[(GLOBAL_VAR, "http://127.0.0.1:9")],
+        )
+        .unwrap();
+        assert_eq!(
+            (e.url.as_str(), e.source.as_deref()),
+            ("http://127.0.0.1:9", Some(GLOBAL_VAR))
+        );
+        let both = [
+            (GLOBAL_VAR, "http://127.0.0.1:9"),
+            (STS_VAR, "http://[::1]:7/"),
+        ];
+        let e = sts(Some("eu-west-1"), configured, &both).unwrap();
+        assert_eq!(
+            (e.url.as_str(), e.signing_region.as_str()),
+            ("http://[::1]:7", "eu-west-1")
+        );
+        let ignored = [(IGNORE_VAR, "true"), (STS_VAR, "http://127.0.0.1:7")];
+        let e = sts(Some("eu-west-1"), configured, &ignored).unwrap();
+        assert_eq!(e.url, "https://sts.eu-west-1.amazonaws.com");
+        assert!(sts(Some("eu-west-1"), None, &[(STS_VAR, "http://sts.example")]).is_err());
+        assert!(sts(Some("EU/1"), None, &[]).is_err());
+        assert_eq!(
+            sts(Some(" "), None, &[]).unwrap().url,
+            "https://sts.amazonaws.com"
+        );
+    }
+
+    #[test]
     fn bad_regions() {
         for bad in [
             "",

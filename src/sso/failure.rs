@@ -318,6 +318,86 @@ mod tests {
     }
 
     #[test]
+    fn assume_role_hints_by_code_and_message() {
+        let sts = |source: Option<&str>| super::super::endpoint::Sts {
+            url: "https://sts.eu-west-1.amazonaws.com".into(),
+            signing_region: "eu-west-1".into(),
+            source: source.map(str::to_string),
+        };
+        let call = Call::assume_role(
+            "arn:aws:iam::2:role/Deploy",
+            "prod",
+            "profile hub (role Engineer in account 1)",
+            &sts(None),
+            "run `ssoenv login hub`",
+        );
+        let said = |code: &str, message: &str| ApiError::Service {
+            status: 403,
+            code: code.into(),
+            message: message.into(),
+        };
+        let err = call.error(said(
+            "AccessDenied",
+            "not authorized to perform sts:AssumeRole",
+        ));
+        assert_eq!(
+            err.what,
+            "assuming role arn:aws:iam::2:role/Deploy for profile prod (AssumeRole)"
+        );
+        let hint = err.hint.unwrap();
+        assert!(
+            hint.contains("trust policy of role arn:aws:iam::2:role/Deploy must allow profile hub"),
+            "{hint}"
+        );
+        let mfa = call.error(said(
+            "AccessDenied",
+            "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+        ));
+        assert!(
+            mfa.hint
+                .unwrap()
+                .contains("MFA code was wrong or already used")
+        );
+        for code in ["ExpiredToken", "InvalidClientTokenId"] {
+            let hint = call.error(said(code, "x")).hint.unwrap();
+            assert!(
+                hint.contains("were refused") && hint.contains("ssoenv login hub"),
+                "{hint}"
+            );
+        }
+        let region = call
+            .error(said("RegionDisabledException", "x"))
+            .hint
+            .unwrap();
+        assert!(region.contains("set region in profile prod"), "{region}");
+        let chained = call.error(said(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by \
+             role chaining.",
+        ));
+        assert!(chained.hint.unwrap().contains("at most 3600 seconds"));
+        let max = call.error(said(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ));
+        assert!(max.hint.unwrap().contains("maximum session duration"));
+        assert_eq!(call.error(said("ValidationError", "other")).hint, None);
+
+        let down = ApiError::Transport {
+            url: "https://sts.eu-west-1.amazonaws.com/".into(),
+            why: "connection refused".into(),
+        };
+        let hint = call.error(down.clone()).hint.unwrap();
+        assert!(
+            hint.contains("region (eu-west-1) is right for profile prod"),
+            "{hint}"
+        );
+        let overridden = Call::assume_role("r", "p", "s", &sts(Some("AWS_ENDPOINT_URL_STS")), "");
+        let hint = overridden.error(down).hint.unwrap();
+        assert!(hint.contains("comes from AWS_ENDPOINT_URL_STS"), "{hint}");
+    }
+
+    #[test]
     fn no_answer_gets_the_network_hint() {
         let down = || ApiError::Transport {
             url: "https://portal.sso.ap-south-1.amazonaws.com/federation/credentials".into(),

@@ -8,7 +8,9 @@ pub mod failure;
 pub mod http;
 pub mod oidc;
 pub mod portal;
+pub mod sigv4;
 pub mod sts;
+mod xml;
 
 pub use endpoint::Endpoints;
 pub use failure::Call;

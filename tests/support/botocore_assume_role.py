@@ -1,66 +1,66 @@
-"""Resolve a role_arn profile's credentials with the real botocore, set up as the AWS CLI v2 sets
-it up (AssumeRoleProvider with a JSONFileCache at ~/.aws/cli/cache), and print them as JSON.
+"""The real botocore's AssumeRoleCredentialFetcher, for the assume-role cache: its cache key for
+each call, and a fetch through a JSONFileCache (reusing a cached file, or calling STS at an
+endpoint and writing the file as the AWS CLI v2 does, with ISO 8601 timestamps).
 
-STS never leaves this process: each hop's STS client is a real botocore client with a Stubber
-that holds the replies given (innermost hop first), each checked against the parameters expected
-("ANY" matches anything, as for the generated session name). With no replies given, any STS call
-fails the script: then the credentials can only have come from the cache.
-
-Usage: python3 botocore_assume_role.py PROFILE REPLIES_JSON
-  REPLIES_JSON: [{"expected_params": {...}, "access_key_id": ..., "secret_access_key": ...,
-                  "session_token": ..., "expires_in": SECONDS, "arn": ASSUMED_ROLE_ARN}, ...]
+Usage: python3 botocore_assume_role.py keys < cases.json
+         cases: [{"role_arn", "role_session_name"?, "external_id"?, "duration_seconds"?,
+                  "mfa_serial"?}] -> prints [key, ...]
+       python3 botocore_assume_role.py fetch < request.json
+         request: {"cache_dir", "endpoint", "region", "source": {"access_key", "secret_key",
+                   "token"}, "call": case} -> prints {"access_key", "secret_key", "token",
+                   "expiry_time"}
 """
-import datetime
 import json
-import os
 import sys
 
+import botocore.credentials as bc
 import botocore.session
-from botocore.stub import ANY, Stubber
 from botocore.utils import JSONFileCache
 
-profile, replies = sys.argv[1], json.loads(sys.argv[2])
-session = botocore.session.Session(profile=profile)
-stubbers = []
+
+def extra_args(case):
+    # As AssumeRoleProvider._resolve_role_credentials builds them from a profile.
+    args = {}
+    for setting, kwarg in [("role_session_name", "RoleSessionName"),
+                           ("external_id", "ExternalId"),
+                           ("mfa_serial", "SerialNumber"),
+                           ("duration_seconds", "DurationSeconds")]:
+        if case.get(setting) is not None:
+            args[kwarg] = case[setting]
+    return args
 
 
-def stubbed_client(service_name, **kwargs):
-    assert service_name == "sts", service_name
-    client = botocore.session.Session().create_client(
-        "sts", region_name="us-east-1", aws_access_key_id="AKIASTUBSTUBSTUB",
-        aws_secret_access_key="stub")
-    stubber = Stubber(client)
-    if replies:
-        reply = replies.pop(0)
-        expected = {k: (ANY if v == "ANY" else v) for k, v in reply["expected_params"].items()}
-        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-        stubber.add_response("assume_role", {
-            "Credentials": {
-                "AccessKeyId": reply["access_key_id"],
-                "SecretAccessKey": reply["secret_access_key"],
-                "SessionToken": reply["session_token"],
-                "Expiration": now + datetime.timedelta(seconds=reply["expires_in"]),
-            },
-            "AssumedRoleUser": {
-                "AssumedRoleId": "AROASTUBSTUBSTUB:stub",
-                "Arn": reply["arn"],
-            },
-        }, expected)
-    stubber.activate()
-    stubbers.append(stubber)
-    return client
+def fetcher(case, client_creator=None, source=None, cache=None):
+    return bc.AssumeRoleCredentialFetcher(
+        client_creator=client_creator,
+        source_credentials=source,
+        role_arn=case["role_arn"],
+        extra_args=extra_args(case),
+        mfa_prompter=lambda prompt: case.get("token_code", ""),
+        cache=cache if cache is not None else {},
+    )
 
 
-provider = session.get_component("credential_provider").get_provider("assume-role")
-provider.cache = JSONFileCache(os.path.expanduser(os.path.join("~", ".aws", "cli", "cache")))
-provider._client_creator = stubbed_client
-credentials = session.get_credentials().get_frozen_credentials()
-for stubber in stubbers:
-    stubber.assert_no_pending_responses()
-assert not replies, f"replies left unused: {replies}"
-print(json.dumps({
-    "access_key": credentials.access_key,
-    "secret_key": credentials.secret_key,
-    "token": credentials.token,
-    "sts_clients": len(stubbers),
-}))
+def main():
+    mode = sys.argv[1]
+    request = json.load(sys.stdin)
+    if mode == "keys":
+        print(json.dumps([fetcher(case)._cache_key for case in request]))
+        return
+    session = botocore.session.get_session()
+    # The AWS CLI v2 parses every response timestamp to an ISO 8601 string (scalarparse).
+    session.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=lambda value: bc._parse_if_needed(value).isoformat())
+    src = request["source"]
+    source = bc.Credentials(src["access_key"], src["secret_key"], src.get("token"))
+
+    def client_creator(service, **kwargs):
+        return session.create_client(service, region_name=request["region"],
+                                     endpoint_url=request["endpoint"], **kwargs)
+
+    creds = fetcher(request["call"], client_creator, source,
+                    JSONFileCache(request["cache_dir"])).fetch_credentials()
+    print(json.dumps(creds))
+
+
+main()
