@@ -4,6 +4,7 @@
 mod support;
 
 mod caches;
+mod chains;
 mod cli;
 mod completions;
 mod config_oracle;

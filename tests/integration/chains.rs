@@ -1,0 +1,409 @@
+//! Chained profiles (`role_arn` + `source_profile`) end to end: the built binary against the mock
+//! (IAM Identity Center and STS), the assumed-role cache shared with the real botocore, hostile
+//! values inert in real shells, and an MFA code typed in a real terminal.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use ssoenv::cache::assume_role_key;
+use ssoenv::sso::sts::AssumeRole;
+
+use crate::engine::{CONFIG, CORP_TOKEN, World, eval_bash};
+use crate::support::HOSTILE_VALUE;
+use crate::util::{Sandbox, assert_fails, stderr, stdout, tool};
+
+/// `[profile hub]` is the engine's `dev` (an sso-session profile); `deploy` assumes a role from
+/// it, `ops` one more from `deploy`.
+const CHAINS: &str = "
+[profile deploy]
+role_arn = arn:aws:iam::222222222222:role/Deploy
+source_profile = dev
+region = eu-central-1
+
+[profile ops]
+role_arn = arn:aws:iam::333333333333:role/team/Ops
+source_profile = deploy
+role_session_name = alice
+external_id = ext-42
+";
+
+fn chain_world() -> World {
+    let w = World::new().with_browser();
+    w.sb.write_config(&format!("{CONFIG}{CHAINS}"));
+    w
+}
+
+/// The AssumeRole call botocore makes for a profile's settings (the generated session name is
+/// not part of the key, so any will do when `session_name` is None).
+fn call(role_arn: &str, session_name: Option<&str>, external_id: Option<&str>) -> AssumeRole {
+    AssumeRole {
+        role_arn: role_arn.into(),
+        role_session_name: session_name.unwrap_or("botocore-session-1").into(),
+        external_id: external_id.map(str::to_string),
+        duration_seconds: None,
+        serial_number: None,
+        token_code: None,
+    }
+}
+
+/// Writes an assumed-role cache entry as the AWS CLI v2 writes it, expiring in `ttl` seconds.
+fn seed_assumed(
+    sb: &Sandbox,
+    call: &AssumeRole,
+    session_name_was_set: bool,
+    key_id: &str,
+    ttl: i64,
+) {
+    let dir = sb.aws("cli/cache");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!(
+        "{}.json",
+        assume_role_key(call, session_name_was_set)
+    ));
+    let expires = ssoenv::time::format_iso_offset(ssoenv::time::now() + ttl);
+    let doc = json!({
+        "Credentials": {
+            "AccessKeyId": key_id,
+            "SecretAccessKey": format!("secret-of-{key_id}"),
+            "SessionToken": format!("token-of-{key_id}"),
+            "Expiration": expires,
+        },
+        "AssumedRoleUser": {
+            "AssumedRoleId": "AROAEXAMPLE:s",
+            "Arn": call.role_arn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/"),
+        },
+    });
+    std::fs::write(&path, doc.to_string()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// Runs `cmd` and fails the test if it has not ended within `limit`: a prompt nobody can answer
+/// must never hang a command.
+fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running after {limit:?}: it waits for input nobody can give");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_cached_outermost_role_answers_alone_with_no_request() {
+    let w = chain_world();
+    // Only the outermost hop is cached: no token, no root credentials, no inner hop.
+    seed_assumed(
+        &w.sb,
+        &call(
+            "arn:aws:iam::333333333333:role/team/Ops",
+            Some("alice"),
+            Some("ext-42"),
+        ),
+        true,
+        "ASIAOPSCACHED",
+        3600,
+    );
+    let env = w.use_ok(&["ops"]);
+    assert_eq!(
+        w.mock.total(),
+        0,
+        "a request was made: {:?}",
+        w.mock.requests()
+    );
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], "ASIAOPSCACHED");
+    assert_eq!(env["AWS_SECRET_ACCESS_KEY"], "secret-of-ASIAOPSCACHED");
+    assert_eq!(env["AWS_SESSION_TOKEN"], "token-of-ASIAOPSCACHED");
+    assert_eq!(env["SSOENV_PROFILE"], "ops");
+    // The role it acts as comes from role_arn: the account, and the name after the path.
+    assert_eq!(env["SSOENV_ACCOUNT_ID"], "333333333333");
+    assert_eq!(env["SSOENV_ROLE_NAME"], "Ops");
+    // The chain starts from an SSO sign-in: AWS_SSO_PROFILE names the profile itself.
+    assert_eq!(env["AWS_SSO_PROFILE"], "ops");
+    // ops sets no region: none is exported.
+    assert!(!env.contains_key("AWS_REGION"), "{env:?}");
+    assert!(!w.path(CORP_TOKEN).exists());
+}
+
+#[test]
+fn a_session_name_the_user_set_is_part_of_the_key_and_a_generated_one_is_not() {
+    let w = chain_world();
+    // An entry for Deploy without a session name (botocore's generated names are left out).
+    seed_assumed(
+        &w.sb,
+        &call(
+            "arn:aws:iam::222222222222:role/Deploy",
+            Some("botocore-session-99"),
+            None,
+        ),
+        false,
+        "ASIADEPLOY",
+        3600,
+    );
+    let env = w.use_ok(&["deploy"]);
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], "ASIADEPLOY");
+    assert_eq!(env["AWS_REGION"], "eu-central-1");
+    assert_eq!(w.mock.total(), 0);
+    // ops sets role_session_name = alice: an entry keyed without it is not ops's.
+    seed_assumed(
+        &w.sb,
+        &call(
+            "arn:aws:iam::333333333333:role/team/Ops",
+            Some("x"),
+            Some("ext-42"),
+        ),
+        false,
+        "ASIAWRONG",
+        3600,
+    );
+    let out = w.sb.run(&["status", "ops", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["hops"][0]["profile"], "ops");
+    assert_eq!(doc["hops"][0]["present"], false, "{doc}");
+    assert_eq!(doc["hops"][1]["profile"], "deploy");
+    assert_eq!(doc["hops"][1]["present"], true, "{doc}");
+    assert_eq!(doc["root"]["profile"], "dev");
+    assert_eq!(doc["account_id"], "333333333333");
+    assert_eq!(doc["token"]["present"], false);
+}
+
+#[test]
+fn a_chained_duration_over_an_hour_is_refused_before_any_sign_in() {
+    let w = chain_world();
+    w.sb.write_config(&format!(
+        "{CONFIG}[profile long]\nrole_arn = arn:aws:iam::222222222222:role/Deploy\n\
+         source_profile = dev\nduration_seconds = 7200\n"
+    ));
+    let err = assert_fails(&w.sb.run(&["use", "long", "--shell", "bash"]), 1);
+    assert!(err.contains("duration_seconds = 7200"), "{err}");
+    assert!(err.contains("at most 3600 seconds"), "{err}");
+    assert!(
+        err.contains("hint: set duration_seconds = 3600 or less"),
+        "{err}"
+    );
+    assert_eq!(w.mock.total(), 0, "a sign-in or request was started");
+    assert!(w.browser_visits().is_empty());
+}
+
+#[test]
+fn a_root_ssoenv_cannot_start_from_is_named() {
+    let sb = Sandbox::new();
+    sb.write_config(
+        "[profile proc]\ncredential_process = /bin/false\n\
+         [profile r]\nrole_arn = arn:aws:iam::1:role/R\nsource_profile = proc\n",
+    );
+    let err = assert_fails(&sb.run(&["use", "r", "--shell", "bash"]), 1);
+    assert!(err.contains("profile \"r\""), "{err}");
+    assert!(err.contains("profile proc (credential_process)"), "{err}");
+    assert!(err.contains("does not yet start chains"), "{err}");
+}
+
+/// A static-keys root in the credentials file, and a hop that needs an MFA code.
+fn mfa_sandbox() -> Sandbox {
+    let mut sb = Sandbox::new();
+    sb.write_config(
+        "[profile guarded]\nrole_arn = arn:aws:iam::444444444444:role/Admin\n\
+         source_profile = keys\nmfa_serial = arn:aws:iam::111111111111:mfa/alice\n",
+    );
+    std::fs::write(
+        sb.aws("credentials"),
+        "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
+    )
+    .unwrap();
+    sb.env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"); // never reached
+    sb
+}
+
+#[test]
+fn an_mfa_code_without_a_terminal_is_a_clear_error_not_a_wait() {
+    let sb = mfa_sandbox();
+    for args in [
+        &["use", "guarded", "--shell", "bash"][..],
+        &["credential-process", "guarded"][..],
+        &["exec", "guarded", "--", "true"][..],
+    ] {
+        let out = output_within(&mut sb.cmd(args), Duration::from_secs(20));
+        let err = assert_fails(&out, 1);
+        assert!(err.contains("needs an MFA code"), "{args:?}: {err}");
+        assert!(err.contains("arn:aws:iam::111111111111:mfa/alice"), "{err}");
+        assert!(err.contains("no terminal"), "{err}");
+        assert!(err.contains("hint: "), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+}
+
+#[test]
+fn login_of_a_chained_profile_signs_in_to_its_root() {
+    let w = chain_world();
+    let out = w.sb.run(&["login", "ops"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("signed in to https://mock.awsapps.com/start"));
+    assert!(w.path(CORP_TOKEN).exists());
+    assert_eq!(w.mock.count("/federation/credentials"), 0);
+
+    let sb = mfa_sandbox();
+    let err = assert_fails(&sb.run(&["login", "guarded"]), 1);
+    assert!(err.contains("no IAM Identity Center session"), "{err}");
+}
+
+/// What `script` leaves in the environment when `shell` evaluates it as its integration would.
+fn evaluate_in(shell: &str, script: &str) -> HashMap<String, String> {
+    let program = tool(shell);
+    let mut cmd = Command::new(program);
+    match shell {
+        "bash" => return eval_bash(script),
+        "zsh" => cmd.args(["-f", "-c", "eval \"$1\" && env -0", "zsh", script]),
+        "fish" => cmd.args([
+            "--no-config",
+            "-c",
+            "printf '%s' $argv[1] | source; and env -0",
+            script,
+        ]),
+        other => panic!("{other}"),
+    };
+    let out = cmd.env_clear().output().unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{shell}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split('\0')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn hostile_role_and_profile_names_stay_inert_in_every_shell() {
+    let sb = Sandbox::new();
+    // A profile name without quotes (so one word to configparser) but full of shell syntax, and
+    // a role name that is the mock's hostile value.
+    let name = "p$(false)`false`;&|!%^*?<>~#";
+    let arn = format!("arn:aws:iam::555555555555:role/{HOSTILE_VALUE}");
+    sb.write_config(&format!(
+        "[profile {name}]\nrole_arn = {arn}\nsource_profile = keys\n\
+         ssoenv_account_name = {HOSTILE_VALUE}\n\
+         [profile keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s\n"
+    ));
+    seed_assumed(&sb, &call(&arn, None, None), false, "ASIAHOSTILE", 3600);
+    for shell in ["bash", "zsh", "fish"] {
+        let out = sb.run(&["use", name, "--shell", shell]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let env = evaluate_in(shell, &stdout(&out));
+        assert_eq!(env["SSOENV_PROFILE"], name, "{shell}");
+        assert_eq!(env["SSOENV_ROLE_NAME"], HOSTILE_VALUE, "{shell}");
+        assert_eq!(env["SSOENV_ACCOUNT_NAME"], HOSTILE_VALUE, "{shell}");
+        assert_eq!(env["SSOENV_ACCOUNT_ID"], "555555555555", "{shell}");
+        assert_eq!(env["AWS_ACCESS_KEY_ID"], "ASIAHOSTILE", "{shell}");
+        // From access keys: no SSO sign-in to name.
+        assert!(!env.contains_key("AWS_SSO_PROFILE"), "{shell}: {env:?}");
+    }
+}
+
+/// The real botocore resolves `profile` (AssumeRoleProvider with the AWS CLI's file cache) with
+/// STS stubbed by `replies`, innermost hop first; with none, any STS call fails it.
+fn botocore_resolves(sb: &Sandbox, profile: &str, replies: &Value) -> Value {
+    let python = crate::util::python_with_botocore();
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_profile_chain.py");
+    let out = Command::new(python)
+        .arg(script)
+        .arg(profile)
+        .arg(replies.to_string())
+        .env_clear()
+        .env("HOME", sb.home())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "botocore failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A two-hop chain from access keys, with every AssumeRole setting ssoenv and botocore key on.
+const STATIC_CHAIN: &str = "
+[profile mid]
+role_arn = arn:aws:iam::222222222222:role/Mid
+source_profile = keys
+external_id = ext-7
+
+[profile top]
+role_arn = arn:aws:iam::333333333333:role/Top
+source_profile = mid
+role_session_name = bob
+duration_seconds = 900
+region = eu-west-1
+";
+
+fn static_chain_sandbox() -> Sandbox {
+    let mut sb = Sandbox::new();
+    sb.write_config(STATIC_CHAIN);
+    std::fs::write(
+        sb.aws("credentials"),
+        "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
+    )
+    .unwrap();
+    sb.env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"); // never reached
+    sb
+}
+
+#[test]
+fn ssoenv_uses_the_assumed_roles_botocore_cached_without_a_request() {
+    let sb = static_chain_sandbox();
+    let replies = json!([
+        {
+            "expected_params": {"RoleArn": "arn:aws:iam::222222222222:role/Mid",
+                                "RoleSessionName": "ANY", "ExternalId": "ext-7"},
+            "access_key_id": "ASIABOTOCOREMID0", "secret_access_key": "mid-secret",
+            "session_token": "mid-token", "expires_in": 3600,
+            "arn": "arn:aws:sts::222222222222:assumed-role/Mid/x",
+        },
+        {
+            "expected_params": {"RoleArn": "arn:aws:iam::333333333333:role/Top",
+                                "RoleSessionName": "bob", "DurationSeconds": 900},
+            "access_key_id": "ASIABOTOCORETOP0", "secret_access_key": "top-secret",
+            "session_token": "top-token", "expires_in": 3600,
+            "arn": "arn:aws:sts::333333333333:assumed-role/Top/bob",
+        },
+    ]);
+    let theirs = botocore_resolves(&sb, "top", &replies);
+    assert_eq!(theirs["access_key"], "ASIABOTOCORETOP0");
+    assert_eq!(theirs["sts_clients"], 2);
+    // STS is unreachable for ssoenv: the credentials can only come from botocore's files.
+    let out = sb.run(&["use", "top", "--shell", "bash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env = eval_bash(&stdout(&out));
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], "ASIABOTOCORETOP0");
+    assert_eq!(env["AWS_SECRET_ACCESS_KEY"], "top-secret");
+    assert_eq!(env["AWS_SESSION_TOKEN"], "top-token");
+    assert_eq!(env["SSOENV_ACCOUNT_ID"], "333333333333");
+    assert_eq!(env["SSOENV_ROLE_NAME"], "Top");
+    assert_eq!(env["AWS_REGION"], "eu-west-1");
+    assert!(!env.contains_key("AWS_SSO_PROFILE"), "{env:?}");
+    // And the inner hop's entry, for `mid` itself.
+    let out = sb.run(&["credential-process", "mid"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["AccessKeyId"], "ASIABOTOCOREMID0");
+    assert_eq!(doc["Version"], 1);
+}
