@@ -12,7 +12,7 @@ use ssoenv::cache::assume_role_key;
 use ssoenv::sso::sts::AssumeRole;
 
 use crate::engine::{CONFIG, CORP_TOKEN, World, eval_bash};
-use crate::support::HOSTILE_VALUE;
+use crate::support::{HOSTILE_VALUE, StsRole};
 use crate::util::{Sandbox, assert_fails, stderr, stdout, tool};
 
 /// `[profile hub]` is the engine's `dev` (an sso-session profile); `deploy` assumes a role from
@@ -406,4 +406,279 @@ fn ssoenv_uses_the_assumed_roles_botocore_cached_without_a_request() {
     let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(doc["AccessKeyId"], "ASIABOTOCOREMID0");
     assert_eq!(doc["Version"], 1);
+}
+
+// ---- against the mock STS ---------------------------------------------------------------------
+
+const DEPLOY: &str = "arn:aws:iam::222222222222:role/Deploy";
+const OPS: &str = "arn:aws:iam::333333333333:role/team/Ops";
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The assumed-role cache file of `call`.
+fn assumed_path(sb: &Sandbox, call: &AssumeRole, session_name_was_set: bool) -> std::path::PathBuf {
+    sb.aws(&format!(
+        "cli/cache/{}.json",
+        assume_role_key(call, session_name_was_set)
+    ))
+}
+
+fn sso_chain_world() -> World {
+    let w = chain_world();
+    w.mock.add_sts_role(StsRole::new(DEPLOY));
+    w.mock.add_sts_role(StsRole {
+        external_id: Some("ext-42".into()),
+        ..StsRole::new(OPS)
+    });
+    w
+}
+
+#[test]
+fn a_two_hop_chain_from_sso_signs_in_once_then_answers_from_the_cache() {
+    let w = sso_chain_world();
+    let out = w.sb.run(&["use", "ops", "--shell", "bash"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env = eval_bash(&stdout(&out));
+    // One sign-in through the browser, one GetRoleCredentials, one AssumeRole a hop.
+    assert_eq!(w.mock.authorize_hits(), 1);
+    assert_eq!(w.mock.count("/federation/credentials"), 1);
+    let calls = w.mock.sts_calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls.iter().all(|c| c.outcome == "Ok"), "{calls:?}");
+    // Innermost first, with each hop's settings; the profile asked for has no region, so the
+    // chain's (deploy's) names STS's.
+    assert_eq!(calls[0].param("RoleArn"), Some(DEPLOY));
+    assert!(
+        calls[0]
+            .param("RoleSessionName")
+            .is_some_and(|n| n.starts_with("botocore-session-")),
+        "{calls:?}"
+    );
+    assert_eq!(calls[0].param("ExternalId"), None);
+    assert_eq!(calls[1].param("RoleArn"), Some(OPS));
+    assert_eq!(calls[1].param("RoleSessionName"), Some("alice"));
+    assert_eq!(calls[1].param("ExternalId"), Some("ext-42"));
+    assert!(
+        calls.iter().all(|c| c.region == "eu-central-1"),
+        "{calls:?}"
+    );
+    // Each hop cached as the AWS CLI caches it; the second hop signed with the first's keys.
+    let deploy = read_json(&assumed_path(&w.sb, &call(DEPLOY, None, None), false));
+    let ops = read_json(&assumed_path(
+        &w.sb,
+        &call(OPS, Some("alice"), Some("ext-42")),
+        true,
+    ));
+    assert_eq!(
+        calls[1].access_key_id,
+        deploy["Credentials"]["AccessKeyId"].as_str().unwrap()
+    );
+    assert_ne!(calls[0].access_key_id, calls[1].access_key_id);
+    assert!(
+        ops["Credentials"]["Expiration"]
+            .as_str()
+            .unwrap()
+            .ends_with("+00:00")
+    );
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], ops["Credentials"]["AccessKeyId"]);
+    assert_eq!(env["SSOENV_ACCOUNT_ID"], "333333333333");
+    assert_eq!(env["SSOENV_ROLE_NAME"], "Ops");
+    assert_eq!(env["AWS_SSO_PROFILE"], "ops");
+    assert!(
+        stderr(&out).contains("ops: account 333333333333 as Ops, valid until"),
+        "{}",
+        stderr(&out)
+    );
+
+    // From the caches: no request at all, and nothing said.
+    let before = w.mock.total();
+    let again = w.sb.run(&["use", "ops", "--shell", "bash"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(w.mock.total(), before, "{:?}", w.mock.requests());
+    assert_eq!(
+        eval_bash(&stdout(&again))["AWS_ACCESS_KEY_ID"],
+        env["AWS_ACCESS_KEY_ID"]
+    );
+    assert_eq!(stderr(&again), "");
+    // The one-hop profile in the chain was cached on the way.
+    let one = w.use_ok(&["deploy"]);
+    assert_eq!(w.mock.total(), before);
+    assert_eq!(
+        one["AWS_ACCESS_KEY_ID"],
+        deploy["Credentials"]["AccessKeyId"]
+    );
+    assert_eq!(one["AWS_REGION"], "eu-central-1");
+}
+
+#[test]
+fn exec_and_credential_process_take_a_chain_too() {
+    let w = sso_chain_world();
+    // credential-process in the background (no terminal) never starts a sign-in.
+    let out = w.sb.run(&["credential-process", "deploy"]);
+    let err = assert_fails(&out, 1);
+    assert!(err.contains("ssoenv login deploy"), "{err}");
+    assert_eq!(w.mock.total(), 0);
+    // exec signs in (a person ran it) and hands the chain's role to the command.
+    let out = w.sb.run(&[
+        "exec",
+        "deploy",
+        "--",
+        "sh",
+        "-c",
+        "echo \"$SSOENV_ROLE_NAME $AWS_ACCESS_KEY_ID\"",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cached = read_json(&assumed_path(&w.sb, &call(DEPLOY, None, None), false));
+    let key = cached["Credentials"]["AccessKeyId"].as_str().unwrap();
+    assert_eq!(stdout(&out).trim(), format!("Deploy {key}"));
+    // Now credential-process answers from the caches.
+    let before = w.mock.total();
+    let out = w.sb.run(&["credential-process", "deploy"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["AccessKeyId"], key);
+    assert_eq!(w.mock.total(), before);
+}
+
+#[test]
+fn a_chain_from_access_keys_sends_each_setting_and_asks_for_the_duration() {
+    let w = World::new();
+    w.sb.write_config(STATIC_CHAIN);
+    std::fs::write(
+        w.path("credentials"),
+        "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
+    )
+    .unwrap();
+    w.mock
+        .add_sts_user_keys("AKIAEXAMPLEKEYS0", "s3cret", "111111111111");
+    w.mock.add_sts_role(StsRole {
+        external_id: Some("ext-7".into()),
+        ..StsRole::new("arn:aws:iam::222222222222:role/Mid")
+    });
+    w.mock
+        .add_sts_role(StsRole::new("arn:aws:iam::333333333333:role/Top"));
+    let env = w.use_ok(&["top"]);
+    let calls = w.mock.sts_calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(calls[0].access_key_id, "AKIAEXAMPLEKEYS0");
+    assert_eq!(calls[0].param("ExternalId"), Some("ext-7"));
+    assert_eq!(calls[0].param("DurationSeconds"), None);
+    assert_eq!(calls[1].param("DurationSeconds"), Some("900"));
+    assert_eq!(calls[1].param("RoleSessionName"), Some("bob"));
+    // top's region names STS's.
+    assert!(calls.iter().all(|c| c.region == "eu-west-1"), "{calls:?}");
+    let expires: i64 = env["SSOENV_EXPIRES_AT"].parse().unwrap();
+    let left = expires - ssoenv::time::now();
+    assert!((800..=900).contains(&left), "{left}");
+    assert!(!env.contains_key("AWS_SSO_PROFILE"), "{env:?}");
+    // No SSO at all.
+    assert_eq!(w.mock.total(), 2);
+
+    // A wrong external id is STS's AccessDenied, explained.
+    w.sb.write_config(&STATIC_CHAIN.replace("ext-7", "wrong"));
+    let err = assert_fails(&w.sb.run(&["use", "mid", "--shell", "bash"]), 1);
+    assert!(err.contains("AccessDenied"), "{err}");
+    assert!(err.contains("trust policy"), "{err}");
+}
+
+#[test]
+fn credentials_under_fifteen_minutes_are_assumed_again_from_the_cached_source() {
+    let w = sso_chain_world();
+    w.mock.set_sts_credentials_ttl_secs(Some(600));
+    let first = w.use_ok(&["deploy"]);
+    assert_eq!(w.mock.sts_calls().len(), 1);
+    let second = w.use_ok(&["deploy"]);
+    // Ten minutes left is under botocore's 15: assumed again, with the cached role credentials
+    // of the root (no second GetRoleCredentials, no sign-in).
+    assert_eq!(w.mock.sts_calls().len(), 2);
+    assert_eq!(w.mock.count("/federation/credentials"), 1);
+    assert_eq!(w.mock.authorize_hits(), 1);
+    assert_ne!(first["AWS_ACCESS_KEY_ID"], second["AWS_ACCESS_KEY_ID"]);
+    // --force-refresh assumes again whatever the cache holds.
+    w.mock.set_sts_credentials_ttl_secs(None);
+    w.use_ok(&["deploy"]);
+    let n = w.mock.sts_calls().len();
+    w.use_ok(&["deploy", "--force-refresh"]);
+    assert_eq!(w.mock.sts_calls().len(), n + 1);
+}
+
+#[test]
+fn botocore_takes_the_chain_ssoenv_cached_without_calling_sts() {
+    let w = sso_chain_world();
+    let ours = w.use_ok(&["ops"]);
+    // No replies: any STS call fails botocore; the SSO endpoints are not even given to it.
+    let theirs = botocore_resolves(&w.sb, "ops", &json!([]));
+    assert_eq!(theirs["access_key"], ours["AWS_ACCESS_KEY_ID"].as_str());
+    assert_eq!(theirs["secret_key"], ours["AWS_SECRET_ACCESS_KEY"].as_str());
+    assert_eq!(theirs["token"], ours["AWS_SESSION_TOKEN"].as_str());
+    let theirs = botocore_resolves(&w.sb, "deploy", &json!([]));
+    assert!(theirs["access_key"].as_str().unwrap().starts_with("ASIA"));
+}
+
+#[test]
+fn logout_of_a_chain_ends_its_root_session_and_its_assumed_roles() {
+    let w = sso_chain_world();
+    w.use_ok(&["ops"]);
+    let deploy = assumed_path(&w.sb, &call(DEPLOY, None, None), false);
+    let ops = assumed_path(&w.sb, &call(OPS, Some("alice"), Some("ext-42")), true);
+    assert!(deploy.exists() && ops.exists());
+    let out = w.sb.run(&["logout", "ops"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!w.path(CORP_TOKEN).exists());
+    assert!(!deploy.exists() && !ops.exists());
+    assert!(
+        stderr(&out).contains("removed the cached credentials of 3 roles"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_mfa_code_is_asked_on_the_terminal_once() {
+    use crate::shell_integration::Tmux;
+    let w = World::new();
+    let serial = "arn:aws:iam::111111111111:mfa/alice";
+    w.sb.write_config(&format!(
+        "[profile guarded]\nrole_arn = arn:aws:iam::444444444444:role/Admin\n\
+         source_profile = keys\nmfa_serial = {serial}\n"
+    ));
+    std::fs::write(
+        w.path("credentials"),
+        "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
+    )
+    .unwrap();
+    w.mock
+        .add_sts_user_keys("AKIAEXAMPLEKEYS0", "s3cret", "111111111111");
+    w.mock.add_sts_role(StsRole {
+        mfa_serial: Some(serial.into()),
+        ..StsRole::new("arn:aws:iam::444444444444:role/Admin")
+    });
+    w.mock.set_mfa_code(serial, "246810");
+    let bash = tool("bash").to_string_lossy().into_owned();
+    let t = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]);
+    t.wait_prompt(1);
+    let run =
+        "eval \"$(ssoenv use guarded --shell bash)\"; echo \"status=$? role=$SSOENV_ROLE_NAME\"";
+    t.type_text(run);
+    t.keys(&["Enter"]);
+    t.wait("the MFA prompt", |p| {
+        p.contains(&format!("Enter MFA code for {serial}:"))
+    });
+    t.type_text("246810");
+    t.keys(&["Enter"]);
+    let pane = t.wait("the role", |p| p.contains("status=0 role=Admin"));
+    assert!(!pane.contains("s3cret"), "{pane}");
+    let calls = w.mock.sts_calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].param("SerialNumber"), Some(serial));
+    assert_eq!(calls[0].param("TokenCode"), Some("246810"));
+    // Cached: the next run asks nothing.
+    t.type_text(run);
+    t.keys(&["Enter"]);
+    t.wait("the second run", |p| {
+        p.matches("status=0 role=Admin").count() >= 2
+    });
+    assert_eq!(w.mock.sts_calls().len(), 1);
 }
