@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod assume_role;
 mod caches;
 mod chains;
 mod cli;

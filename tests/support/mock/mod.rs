@@ -6,7 +6,8 @@
 //!   `GET /authorize` (PKCE, answers with a 302 to the loopback redirect URI), and the
 //!   verification page `GET /device?user_code=...` (visiting it approves the code);
 //! * the portal (`portal.rs`): `GET /federation/credentials`, `GET /assignment/accounts`,
-//!   `GET /assignment/roles`, `POST /logout`, bearer token in `x-amz-sso_bearer_token`.
+//!   `GET /assignment/roles`, `POST /logout`, bearer token in `x-amz-sso_bearer_token`;
+//! * STS (`sts.rs`): `POST /` `Action=AssumeRole`, each SigV4 signature verified.
 //!
 //! This file holds the server (one thread a request, so concurrent clients never wait for each
 //! other), the routing, the faults and delays any route can be given, and `MockSso`, the handle
@@ -25,6 +26,7 @@ mod http;
 mod oidc;
 mod portal;
 mod state;
+mod sts;
 
 use std::fmt::Write as _;
 use std::io;
@@ -49,6 +51,8 @@ pub use oidc::{
 pub use portal::{Account, BEARER_HEADER, default_accounts, generate_accounts};
 #[allow(unused_imports)]
 pub use state::{MockSsoBuilder, format_utc, now_ms, now_secs};
+#[allow(unused_imports)]
+pub use sts::{StsCall, StsRole, verify as sigv4_verify};
 
 use http::{Incoming, Reply, json_object};
 use oidc::OIDC_NAMESPACE;
@@ -65,6 +69,7 @@ pub mod routes {
     pub const ACCOUNTS: &str = "/assignment/accounts";
     pub const ROLES: &str = "/assignment/roles";
     pub const LOGOUT: &str = "/logout";
+    pub const STS: &str = "/";
 }
 
 /// A string meant to break naive shell quoting: quotes of every kind, `$(...)`, backticks,
@@ -73,7 +78,7 @@ pub mod routes {
 pub const HOSTILE_VALUE: &str = "a'b\"c$(exit 42)`exit 42`d\\e%PATH%!f!^g;exit 42&h|i\u{2018}j\u{2019}k\u{201A}l\u{201B}m $HOME";
 
 /// Every route the mock serves, service by service.
-const ROUTES: &[&[Route]] = &[oidc::ROUTES, portal::ROUTES];
+const ROUTES: &[&[Route]] = &[oidc::ROUTES, portal::ROUTES, sts::ROUTES];
 
 /// One path: the one method it takes, its handler, and how its service words the failures the
 /// mock raises before any handler runs.
@@ -191,7 +196,8 @@ impl MockSso {
         MockSsoBuilder::default()
     }
 
-    /// `http://127.0.0.1:PORT`, for both `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`.
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_SSO` and
+    /// `AWS_ENDPOINT_URL_STS`.
     pub fn url(&self) -> String {
         self.shared.url.clone()
     }
@@ -209,6 +215,7 @@ impl MockSso {
         vec![
             ("AWS_ENDPOINT_URL_SSO_OIDC", self.url()),
             ("AWS_ENDPOINT_URL_SSO", self.url()),
+            ("AWS_ENDPOINT_URL_STS", self.url()),
         ]
     }
 

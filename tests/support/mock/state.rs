@@ -294,6 +294,7 @@ pub(super) struct State {
     pub(super) counter: u64,
     /// Every secret an `Echo` fault quoted back.
     pub(super) echoed: Vec<String>,
+    pub(super) sts: super::sts::StsState,
 }
 
 impl State {
@@ -315,6 +316,7 @@ impl State {
             credentials_issued: 0,
             counter: 0,
             echoed: Vec::new(),
+            sts: Default::default(),
         }
     }
 
