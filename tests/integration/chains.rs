@@ -682,3 +682,20 @@ fn an_mfa_code_is_asked_on_the_terminal_once() {
     });
     assert_eq!(w.mock.sts_calls().len(), 1);
 }
+
+#[test]
+fn shells_that_need_the_same_root_sign_in_at_once_share_one() {
+    let w = sso_chain_world();
+    // Slow the browser's approval a little so that the runs overlap.
+    w.mock
+        .set_delay_on("/authorize", Duration::from_millis(300));
+    let children: Vec<_> = ["ops", "deploy", "dev"]
+        .iter()
+        .map(|p| crate::util::spawn_piped(&mut w.sb.cmd(&["use", p, "--shell", "bash"])))
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert_eq!(w.mock.authorize_hits(), 1, "{:?}", w.browser_visits());
+}
