@@ -13,7 +13,7 @@ use crate::cache::{self, CacheDirs};
 use crate::config::{Chain, Config, Hop, Profile, Root};
 use crate::context::{Context, Policy};
 use crate::credentials;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::sso::Call;
 use crate::sso::endpoint::Sts;
 use crate::sso::portal::RoleCredentials;
@@ -115,9 +115,14 @@ pub fn credentials(
             }
         }
     }
-    // Before any sign-in or request: a duration STS would refuse.
+    // Before any sign-in or request: a duration STS would refuse, or an MFA code nobody can type.
     for (i, s) in steps.iter().enumerate().take(start) {
         check_duration(s.hop, chained(chain, i))?;
+        if let Some(serial) = &s.hop.mfa_serial
+            && !ctx.settings.terminals.can_ask()
+        {
+            return Err(no_terminal_for_code(s.hop, serial));
+        }
     }
     let (mut current, mut source) = match from_cache {
         Some(c) if start == 0 => return Ok((c, Source::Cache)),
@@ -335,23 +340,26 @@ fn assume(
     Ok(credentials)
 }
 
+fn no_terminal_for_code(hop: &Hop, serial: &str) -> Error {
+    Error::new(
+        format!("profile \"{}\"", hop.profile),
+        format!(
+            "needs an MFA code (mfa_serial = {serial}) to assume {}, and there is no \
+             terminal to ask for it",
+            hop.role_arn
+        ),
+    )
+    .with_hint(
+        "run `ssoenv use` for this profile in a terminal once: the credentials are cached, \
+         and later commands need no code until they expire",
+    )
+}
+
 /// The MFA code for `serial`, asked on the terminal as botocore asks it; with nobody to ask, an
 /// error rather than a wait.
 fn ask_code(ctx: &Context, hop: &Hop, serial: &str) -> Result<String> {
     if !ctx.settings.terminals.can_ask() {
-        return Err(Error::new(
-            format!("profile \"{}\"", hop.profile),
-            format!(
-                "needs an MFA code (mfa_serial = {serial}) to assume {}, and there is no \
-                 terminal to ask for it",
-                hop.role_arn
-            ),
-        )
-        .with_hint(
-            "run `ssoenv use` for this profile in a terminal once: the credentials are cached, \
-             and later commands need no code until they expire",
-        )
-        .with_kind(ErrorKind::LoginNeeded));
+        return Err(no_terminal_for_code(hop, serial));
     }
     let prompt = format!("Enter MFA code for {serial}:");
     let shown = crate::ui::printable(&prompt).into_owned();

@@ -699,3 +699,32 @@ fn shells_that_need_the_same_root_sign_in_at_once_share_one() {
     }
     assert_eq!(w.mock.authorize_hits(), 1, "{:?}", w.browser_visits());
 }
+
+#[test]
+fn an_mfa_code_nobody_can_type_stops_the_chain_before_its_sign_in() {
+    let w = chain_world();
+    w.sb.write_config(&format!(
+        "{CONFIG}[profile guarded]\nrole_arn = {DEPLOY}\nsource_profile = dev\n\
+         mfa_serial = arn:aws:iam::111111111111:mfa/alice\n"
+    ));
+    let out = output_within(
+        &mut w.sb.cmd(&["use", "guarded", "--shell", "bash"]),
+        Duration::from_secs(20),
+    );
+    let err = assert_fails(&out, 1);
+    assert!(err.contains("needs an MFA code"), "{err}");
+    assert_eq!(
+        w.mock.total(),
+        0,
+        "signed in only to fail: {:?}",
+        w.mock.requests()
+    );
+    assert!(w.browser_visits().is_empty());
+    // credential-process keeps the hint that helps (a terminal), not `ssoenv login`.
+    let out = w.sb.run(&["credential-process", "guarded"]);
+    let err = assert_fails(&out, 1);
+    assert!(
+        err.contains("hint: run `ssoenv use` for this profile in a terminal"),
+        "{err}"
+    );
+}
