@@ -4,7 +4,7 @@
 
 use crate::auth::Source;
 use crate::cache::CacheDirs;
-use crate::config::{Config, Kind, Paths};
+use crate::config::{Config, Kind, Paths, Root};
 use crate::context::{Context, Policy};
 use crate::credentials;
 use crate::env::{Activation, activate};
@@ -26,6 +26,9 @@ pub struct Resolved {
     pub role_name: String,
     /// The profile's `region`, when set and not empty.
     pub region: Option<String>,
+    /// Whether the credentials rest on an IAM Identity Center sign-in (the profile's own, or its
+    /// chain's root's): then `AWS_SSO_PROFILE` names the profile.
+    pub via_sso: bool,
 }
 
 /// A profile made ready: the changes, and what a command needs to say what it activated.
@@ -48,9 +51,8 @@ pub fn credentials_for(
     force_refresh: bool,
 ) -> Result<Resolved> {
     let config = Config::load(Paths::from_env()?)?;
-    if let Ok(profile) = config.profile(name)
-        && let Kind::Login(session) = &profile.kind
-    {
+    let profile = config.profile(name)?;
+    if let Kind::Login(session) = &profile.kind {
         let got = login_session::credentials(
             ctx,
             session,
@@ -65,9 +67,26 @@ pub fn credentials_for(
             account_name: profile.account_name.clone(),
             role_name: got.identity,
             region: profile.region.clone().filter(|r| !r.is_empty()),
+            via_sso: false,
         });
     }
-    let target = SsoProfile::from_config(config, name)?;
+    if let Kind::AssumeRole(chain) = &profile.kind {
+        let (credentials, source) =
+            crate::role_chain::credentials(ctx, &config, &profile, chain, policy, force_refresh)?;
+        // Who the credentials act as: the outermost hop's role.
+        let role_arn = chain.hops.first().map_or("", |h| h.role_arn.as_str());
+        let (account_id, role_name) = crate::role_chain::account_and_role(role_arn);
+        return Ok(Resolved {
+            credentials,
+            source,
+            account_id,
+            account_name: profile.account_name.clone(),
+            role_name,
+            region: profile.region.clone().filter(|r| !r.is_empty()),
+            via_sso: matches!(chain.root, Root::Sso { .. }),
+        });
+    }
+    let target = SsoProfile::of(config, profile)?;
     let (credentials, source) = credentials::role_credentials(
         ctx,
         &target.sso,
@@ -82,6 +101,7 @@ pub fn credentials_for(
         account_name: target.profile.account_name.clone(),
         role_name: target.sso.role_name.clone(),
         region: target.profile.region.clone().filter(|r| !r.is_empty()),
+        via_sso: true,
     })
 }
 
@@ -107,6 +127,7 @@ pub fn changes_for(
         secret_access_key: &c.secret_access_key,
         session_token: &c.session_token,
         expires_at: c.expiration,
+        via_sso: r.via_sso,
     };
     Ok(Ready {
         changes: activate(&activation, &settings.current),

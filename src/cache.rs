@@ -1,5 +1,5 @@
 //! The caches ssoenv shares with the AWS CLI v2, file for file: SSO tokens and client
-//! registrations in `~/.aws/sso/cache`, role credentials in `~/.aws/cli/cache`. Names are SHA-1
+//! registrations in `~/.aws/sso/cache`, role credentials and assumed roles in `~/.aws/cli/cache`. Names are SHA-1
 //! hashes computed as botocore computes them; contents are written as botocore writes them.
 //! Writes are atomic (a temporary file in the same folder, renamed over the old one) and private
 //! (files 0600, folders 0700). A cache file that cannot be read counts as absent.
@@ -17,6 +17,8 @@ use crate::error::{Error, Result, describe_io};
 use crate::lock::{self, Locked, Stamp};
 use crate::pyjson::{self, Separators};
 use crate::sso::oidc::{Registration, TokenResponse};
+use crate::sso::portal::RoleCredentials;
+use crate::sso::sts::{AssumeRole, Assumed};
 use crate::time;
 use crate::ui::Ui;
 
@@ -24,7 +26,7 @@ use crate::ui::Ui;
 pub struct CacheDirs {
     /// `~/.aws/sso/cache`: tokens and client registrations.
     pub sso: PathBuf,
-    /// `~/.aws/cli/cache`: role credentials.
+    /// `~/.aws/cli/cache`: role credentials and assumed roles.
     pub cli: PathBuf,
 }
 
@@ -48,6 +50,14 @@ impl CacheDirs {
 
     pub fn role_path(&self, sso: &Sso) -> PathBuf {
         self.cli.join(format!("{}.json", role_key(sso)))
+    }
+
+    /// The AWS CLI's file for one AssumeRole call (`assume_role_key`).
+    pub fn assume_role_path(&self, call: &AssumeRole, session_name_was_set: bool) -> PathBuf {
+        self.cli.join(format!(
+            "{}.json",
+            assume_role_key(call, session_name_was_set)
+        ))
     }
 }
 
@@ -98,6 +108,161 @@ pub fn role_key(sso: &Sso) -> String {
         start_url: sso.session.is_none().then_some(sso.start_url.as_str()),
     };
     sha1_hex(&pyjson::dumps(&args, Separators::Compact))
+}
+
+/// botocore `AssumeRoleCredentialFetcher._create_cache_key`: SHA-1 of `json.dumps(args,
+/// sort_keys=True)` (default separators) of the AssumeRole arguments the profile sets: `RoleArn`,
+/// and `RoleSessionName`, `ExternalId`, `SerialNumber`, `DurationSeconds` when set. A generated
+/// session name (`session_name_was_set` false) is left out, so that every run finds the same
+/// file; the MFA code is never part of it (botocore adds it per call). botocore also turns a
+/// `Policy` into sorted JSON, but no profile setting passes one.
+pub fn assume_role_key(call: &AssumeRole, session_name_was_set: bool) -> String {
+    // Fields in sorted order, as `sort_keys` writes them.
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Args<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        duration_seconds: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        external_id: Option<&'a str>,
+        role_arn: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        role_session_name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        serial_number: Option<&'a str>,
+    }
+    let args = Args {
+        duration_seconds: call.duration_seconds,
+        external_id: call.external_id.as_deref(),
+        role_arn: &call.role_arn,
+        role_session_name: session_name_was_set.then_some(call.role_session_name.as_str()),
+        serial_number: call.serial_number.as_deref(),
+    };
+    // botocore's `_make_file_safe` changes nothing in a hex digest.
+    sha1_hex(&pyjson::dumps(&args, Separators::Default))
+}
+
+/// An assumed-role file: the whole AssumeRole response as botocore caches it, with the account id
+/// botocore adds to `Credentials`. Fields in the order the AWS CLI writes them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AssumeRoleFile {
+    pub credentials: AssumeRoleFileCredentials,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumed_role_user: Option<AssumedRoleUser>,
+    /// What botocore records of the exchange; never read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_metadata: Option<ResponseMetadata>,
+}
+
+/// botocore's `ResponseMetadata`, the fields in its order; the headers are the two that say
+/// something (botocore records all it got).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseMetadata {
+    #[serde(rename = "RequestId", default)]
+    pub request_id: String,
+    #[serde(rename = "HTTPStatusCode", default)]
+    pub http_status_code: u16,
+    #[serde(rename = "HTTPHeaders", default)]
+    pub http_headers: ResponseHeaders,
+    #[serde(rename = "RetryAttempts", default)]
+    pub retry_attempts: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseHeaders {
+    #[serde(
+        rename = "x-amzn-requestid",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_id: Option<String>,
+    #[serde(
+        rename = "content-type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AssumeRoleFileCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// `2026-11-22T10:00:28+00:00` as the AWS CLI v2 writes it (its timestamp parser makes ISO
+    /// 8601 strings of every response time); botocore alone writes `…UTC`, the CLI v1 `…Z`: all
+    /// are read.
+    pub expiration: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AssumedRoleUser {
+    pub assumed_role_id: String,
+    pub arn: String,
+}
+
+impl AssumeRoleFile {
+    /// The file for what AssumeRole just returned.
+    pub fn issued(assumed: &Assumed) -> AssumeRoleFile {
+        let c = &assumed.credentials;
+        let metadata = ResponseMetadata {
+            request_id: assumed.request_id.clone(),
+            http_status_code: 200,
+            http_headers: ResponseHeaders {
+                request_id: Some(assumed.request_id.clone()),
+                content_type: Some("text/xml".into()),
+            },
+            retry_attempts: 0,
+        };
+        AssumeRoleFile {
+            credentials: AssumeRoleFileCredentials {
+                access_key_id: c.access_key_id.clone(),
+                secret_access_key: c.secret_access_key.clone(),
+                session_token: c.session_token.clone(),
+                expiration: time::format_iso_offset(c.expiration),
+                account_id: arn_account(&assumed.assumed_role_arn),
+            },
+            assumed_role_user: Some(AssumedRoleUser {
+                assumed_role_id: assumed.assumed_role_id.clone(),
+                arn: assumed.assumed_role_arn.clone(),
+            }),
+            response_metadata: Some(metadata),
+        }
+    }
+
+    /// Epoch seconds, or None when the timestamp cannot be read (then the file is unusable).
+    pub fn expires(&self) -> Option<i64> {
+        time::parse(&self.credentials.expiration)
+    }
+
+    /// The credentials, when the file is usable (all three secrets present, expiry readable).
+    pub fn role_credentials(&self) -> Option<RoleCredentials> {
+        let c = &self.credentials;
+        if c.access_key_id.is_empty()
+            || c.secret_access_key.is_empty()
+            || c.session_token.is_empty()
+        {
+            return None;
+        }
+        Some(RoleCredentials {
+            access_key_id: c.access_key_id.clone(),
+            secret_access_key: c.secret_access_key.clone(),
+            session_token: c.session_token.clone(),
+            expiration: self.expires()?,
+        })
+    }
+}
+
+/// botocore's `ArnParser`: the account field of `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`,
+/// which `_add_account_id_to_response` copies into the cached credentials.
+fn arn_account(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    (arn.starts_with("arn:") && parts.len() == 6).then(|| parts[4].to_owned())
 }
 
 /// A token file, fields in the order the AWS CLI writes them.
@@ -449,6 +614,121 @@ mod tests {
             region: "us-east-1".into(),
             registration_scopes: Some(vec!["sso:account:access".into()]),
         }
+    }
+
+    pub(crate) fn call(role_arn: &str) -> AssumeRole {
+        AssumeRole {
+            role_arn: role_arn.into(),
+            role_session_name: "botocore-session-1700000000".into(),
+            external_id: None,
+            duration_seconds: None,
+            serial_number: None,
+            token_code: None,
+        }
+    }
+
+    #[test]
+    fn assume_role_keys_match_botocore() {
+        // Computed by botocore's AssumeRoleCredentialFetcher (tests/support/botocore_assume_role.py
+        // keys; the integration test assume_role_cache::keys_match_botocore runs it live).
+        let deploy = "arn:aws:iam::222222222222:role/Deploy";
+        let key = |c: &AssumeRole, set: bool| assume_role_key(c, set);
+        let plain = call(deploy);
+        assert_eq!(
+            key(&plain, false),
+            "d42d53ff6e9998d62ec043f628100fe602cf95e6"
+        );
+        let external = AssumeRole {
+            external_id: Some("ext-123".into()),
+            ..call(deploy)
+        };
+        assert_eq!(
+            key(&external, false),
+            "aa4e983845879e1a370712451df072580b0534fd"
+        );
+        let named = AssumeRole {
+            role_session_name: "alice".into(),
+            ..call(deploy)
+        };
+        assert_eq!(
+            key(&named, true),
+            "addf746327fc55b1778de11d3cc8b2258859901b"
+        );
+        let duration = AssumeRole {
+            duration_seconds: Some(900),
+            ..call(deploy)
+        };
+        assert_eq!(
+            key(&duration, false),
+            "4e6a08072d53600d80a101da7cfc07106e064790"
+        );
+        // The code typed changes nothing: botocore adds it per call, after the key.
+        let mfa = AssumeRole {
+            serial_number: Some("arn:aws:iam::111111111111:mfa/alice".into()),
+            token_code: Some("123456".into()),
+            ..call(deploy)
+        };
+        assert_eq!(key(&mfa, false), "d15cc814dedcceef7be8af9654803971b2e63af5");
+        let everything = AssumeRole {
+            role_arn: "arn:aws:iam::222222222222:role/Dép".into(),
+            role_session_name: "s".into(),
+            external_id: Some("x".into()),
+            duration_seconds: Some(3600),
+            serial_number: Some("GAHT12345678".into()),
+            token_code: None,
+        };
+        assert_eq!(
+            key(&everything, true),
+            "fe8ad04307aadcfebf547c8c8f0ca6857b990407"
+        );
+    }
+
+    #[test]
+    fn assume_role_file_as_the_cli_writes_and_reads_it() {
+        let assumed = Assumed {
+            credentials: RoleCredentials {
+                access_key_id: "ASIAEXAMPLE".into(),
+                secret_access_key: "secret".into(),
+                session_token: "token".into(),
+                expiration: 1_700_000_000,
+            },
+            assumed_role_arn: "arn:aws:sts::222222222222:assumed-role/Deploy/alice".into(),
+            assumed_role_id: "AROAEXAMPLE:alice".into(),
+            request_id: "req-1".into(),
+        };
+        let file = AssumeRoleFile::issued(&assumed);
+        assert_eq!(
+            pyjson::dumps(&file, Separators::Default),
+            "{\"Credentials\": {\"AccessKeyId\": \"ASIAEXAMPLE\", \"SecretAccessKey\": \"secret\", \
+             \"SessionToken\": \"token\", \"Expiration\": \"2023-11-14T22:13:20+00:00\", \
+             \"AccountId\": \"222222222222\"}, \"AssumedRoleUser\": {\"AssumedRoleId\": \
+             \"AROAEXAMPLE:alice\", \"Arn\": \"arn:aws:sts::222222222222:assumed-role/Deploy/alice\"}, \
+             \"ResponseMetadata\": {\"RequestId\": \"req-1\", \"HTTPStatusCode\": 200, \
+             \"HTTPHeaders\": {\"x-amzn-requestid\": \"req-1\", \"content-type\": \"text/xml\"}, \
+             \"RetryAttempts\": 0}}"
+        );
+        assert_eq!(file.role_credentials(), Some(assumed.credentials.clone()));
+        // The CLI v1 keeps STS's `Z`, botocore alone writes `UTC`; a file with only credentials
+        // is enough.
+        for expiration in ["2023-11-14T22:13:20Z", "2023-11-14T22:13:20UTC"] {
+            let text = format!(
+                r#"{{"Credentials": {{"AccessKeyId": "A", "SecretAccessKey": "S",
+                    "SessionToken": "T", "Expiration": "{expiration}"}}}}"#
+            );
+            let read: AssumeRoleFile = serde_json::from_str(&text).unwrap();
+            assert_eq!(read.expires(), Some(1_700_000_000), "{expiration}");
+        }
+        let broken: AssumeRoleFile = serde_json::from_str(
+            r#"{"Credentials": {"AccessKeyId": "", "SecretAccessKey": "S", "SessionToken": "T",
+                "Expiration": "2023-11-14T22:13:20Z"}}"#,
+        )
+        .unwrap();
+        assert_eq!(broken.role_credentials(), None);
+        assert_eq!(
+            arn_account("arn:aws:sts::1:assumed-role/R/s"),
+            Some("1".into())
+        );
+        assert_eq!(arn_account("not an arn"), None);
     }
 
     #[test]

@@ -97,12 +97,13 @@ pub fn role_credentials(
 }
 
 /// Credentials whose expiration is this close (seconds) or past are not worth handing out.
-const MIN_LEFT: i64 = 60;
+pub const MIN_LEFT: i64 = 60;
 
 /// Why credentials cannot be handed out or cached, or None: every key present and free of
 /// control characters (no shell or environment can hold a NUL), and more than `min_left` seconds
-/// left at `now`. The reason never quotes a value: they are secrets.
-fn unusable(c: &RoleCredentials, min_left: i64, now: i64) -> Option<String> {
+/// left at `now`. The reason never quotes a value: they are secrets. Assumed roles (`role_chain`)
+/// pass the same check.
+pub fn unusable(c: &RoleCredentials, min_left: i64, now: i64) -> Option<String> {
     for (name, value) in [
         ("accessKeyId", &c.access_key_id),
         ("secretAccessKey", &c.secret_access_key),

@@ -49,6 +49,10 @@ pub struct Activation<'a> {
     pub session_token: &'a str,
     /// Epoch seconds.
     pub expires_at: i64,
+    /// Whether the credentials rest on an IAM Identity Center sign-in. Then `AWS_SSO_PROFILE`
+    /// names the profile (starship shows it); a chain from access keys unsets it rather than
+    /// claim a sign-in there is none of.
+    pub via_sso: bool,
 }
 
 pub fn activate(a: &Activation, current: &Current) -> EnvChanges {
@@ -81,7 +85,11 @@ pub fn activate(a: &Activation, current: &Current) -> EnvChanges {
             changes.unset("SSOENV_REGION");
         }
     }
-    changes.set("AWS_SSO_PROFILE", a.profile);
+    if a.via_sso {
+        changes.set("AWS_SSO_PROFILE", a.profile);
+    } else {
+        changes.unset("AWS_SSO_PROFILE");
+    }
     changes.set("SSOENV_PROFILE", a.profile);
     changes.set("SSOENV_ACCOUNT_ID", a.account_id);
     changes.set("SSOENV_ROLE_NAME", a.role_name);
@@ -147,6 +155,15 @@ mod tests {
         region: Option<&str>,
         current: &Current,
     ) -> EnvChanges {
+        activation_via(account_name, region, current, true)
+    }
+
+    fn activation_via(
+        account_name: Option<&str>,
+        region: Option<&str>,
+        current: &Current,
+        via_sso: bool,
+    ) -> EnvChanges {
         activate(
             &Activation {
                 profile: "p",
@@ -158,6 +175,7 @@ mod tests {
                 secret_access_key: "s",
                 session_token: "t",
                 expires_at: 0,
+                via_sso,
             },
             current,
         )
@@ -203,6 +221,17 @@ mod tests {
             );
         }
         assert!(SET_BY_USE.contains(&"SSOENV_ACCOUNT_NAME"));
+    }
+
+    #[test]
+    fn aws_sso_profile_is_set_only_over_a_sign_in() {
+        let current = Current::default();
+        let sso = activation_via(None, None, &current, true);
+        assert_eq!(value(&sso, "AWS_SSO_PROFILE"), Some(Some("p".into())));
+        // A chain from access keys: unset, so that the previous profile's name does not linger.
+        let keys = activation_via(None, None, &current, false);
+        assert_eq!(value(&keys, "AWS_SSO_PROFILE"), Some(None));
+        assert_eq!(value(&keys, "SSOENV_PROFILE"), Some(Some("p".into())));
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub mod naming;
 pub mod picker;
 pub mod populate_plan;
 pub mod pyjson;
+pub mod role_chain;
 pub mod settings;
 pub mod shell;
 pub mod sso;

@@ -27,17 +27,33 @@ impl fmt::Display for Choice {
     }
 }
 
-/// The IAM Identity Center profiles of `config`, in config order, as picker lines.
+/// The profiles `use` can activate (IAM Identity Center, chained and `aws login` ones), in config
+/// order, as picker lines.
 pub fn choices(config: &Config) -> Vec<Choice> {
     let rows: Vec<(String, String, String)> = config
         .profiles()
-        .filter_map(|p| match &p.kind {
-            Kind::Sso(sso) => Some((
+        .filter_map(|p| {
+            // Who the profile acts as: account/role.
+            let who = match &p.kind {
+                Kind::Sso(sso) => format!("{}/{}", sso.account_id, sso.role_name),
+                // A chained profile acts as its outermost role.
+                Kind::AssumeRole(chain) => {
+                    let arn = chain.hops.first().map_or("", |h| h.role_arn.as_str());
+                    let (account, role) = crate::role_chain::account_and_role(arn);
+                    format!("{account}/{role}")
+                }
+                Kind::Login(session) => format!(
+                    "{}/{}",
+                    session.split(':').nth(4).unwrap_or_default(),
+                    crate::login_session::identity(session)
+                ),
+                _ => return None,
+            };
+            Some((
                 p.name.clone(),
-                printable(&format!("{}/{}", sso.account_id, sso.role_name)).into_owned(),
+                printable(&who).into_owned(),
                 printable(p.region.as_deref().unwrap_or("-")).into_owned(),
-            )),
-            _ => None,
+            ))
         })
         .collect();
     let width = |column: fn(&(String, String, String)) -> &String| {
@@ -148,6 +164,29 @@ sso_role_name = ReadOnly
         );
         assert_eq!(choices[1].name, "Prod Read.Only");
         assert_eq!(choices[1].to_string(), choices[1].line);
+    }
+
+    #[test]
+    fn chained_and_login_profiles_are_listed_as_who_they_act_as() {
+        let text = format!(
+            "{CONFIG}[profile deploy]\nrole_arn = arn:aws:iam::333333333333:role/ci/Deploy\n\
+             source_profile = dev\nregion = eu-central-1\n\
+             [profile broken]\nrole_arn = arn:aws:iam::4:role/X\nsource_profile = nope\n\
+             [profile console]\nlogin_session = arn:aws:iam::555555555555:user/alice\n"
+        );
+        let choices = choices(&config(&text));
+        let names: Vec<&str> = choices.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["dev", "Prod Read.Only", "deploy", "console"]);
+        assert!(
+            choices[2].line == "deploy          333333333333/Deploy               eu-central-1",
+            "{:?}",
+            choices[2].line
+        );
+        assert!(
+            choices[3].line == "console         555555555555/user/alice           -",
+            "{:?}",
+            choices[3].line
+        );
     }
 
     #[test]

@@ -20,6 +20,12 @@ impl SsoProfile {
     /// As `load`, from a config already read.
     pub fn from_config(config: Config, name: &str) -> Result<SsoProfile> {
         let profile = config.profile(name)?;
+        SsoProfile::of(config, profile)
+    }
+
+    /// `profile` of `config`, required to be an IAM Identity Center one.
+    pub fn of(config: Config, profile: Profile) -> Result<SsoProfile> {
+        let name = profile.name.as_str();
         let sso = match &profile.kind {
             Kind::Sso(sso) => sso.clone(),
             Kind::Invalid(why) => {
@@ -35,16 +41,16 @@ impl SsoProfile {
                 return Err(Error::new(
                     format!("profile \"{name}\""),
                     format!(
-                        "assumes role {role} from {}; role chaining is not supported yet",
+                        "assumes role {role} from {}, and has no IAM Identity Center settings of its own",
                         chain.root.describe()
                     ),
                 )
                 .with_hint(match &chain.root {
                     Root::Sso { profile, .. } => {
-                        format!("use the chain's root, `ssoenv use {profile}`, for its own role")
+                        format!("its chain signs in through profile \"{profile}\"")
                     }
-                    _ => "ssoenv works with profiles that have sso_session (or sso_start_url), \
-                          sso_account_id and sso_role_name; `ssoenv list` shows their kinds"
+                    _ => "its chain starts from access keys or another source, not from a \
+                          sign-in"
                         .to_string(),
                 }));
             }

@@ -26,6 +26,13 @@ pub fn format_rfc3339(epoch: i64) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
+/// `%Y-%m-%dT%H:%M:%S+00:00`, Python's `isoformat()` of a UTC time, which the AWS CLI v2 writes
+/// for the times in AssumeRole responses it caches.
+pub fn format_iso_offset(epoch: i64) -> String {
+    let z = format_rfc3339(epoch);
+    format!("{}+00:00", z.trim_end_matches('Z'))
+}
+
 /// `HH:MM` of `epoch` on the local clock, for a person (`valid until 14:05`). Where the local
 /// zone is unknown, the UTC time with `UTC` after it.
 pub fn local_clock(epoch: i64) -> String {

@@ -176,6 +176,16 @@ impl<'a> Caches<'a> {
                     credentials_expire: entry.and_then(|e| e.expires()),
                 }
             }
+            // A chain: its root's sign-in, and its outermost role's cached credentials.
+            Kind::AssumeRole(chain) => State {
+                signed_in: match &chain.root {
+                    crate::config::Root::Sso { sso, .. } => Some(self.signed_in(sso)),
+                    _ => None,
+                },
+                credentials_expire: crate::role_chain::hop_paths(&self.dirs, chain)
+                    .first()
+                    .and_then(|path| self.cached_expiry(path)),
+            },
             _ => State {
                 signed_in: None,
                 credentials_expire: None,
@@ -214,6 +224,19 @@ impl<'a> Caches<'a> {
         *slot = Some(expires);
         expires
     }
+
+    /// An assumed role's cached expiry, read once, and only when the file is there.
+    fn cached_expiry(&mut self, path: &std::path::Path) -> Option<i64> {
+        let key = path.file_stem()?.to_str()?;
+        let slot = self.cached_roles.get_mut(key)?;
+        if let Some(read) = slot {
+            return *read;
+        }
+        let expires =
+            cache::load::<cache::AssumeRoleFile>(path, self.ui).and_then(|file| file.expires());
+        *slot = Some(expires);
+        expires
+    }
 }
 
 /// One `list --json` row: every key always present (null when it does not apply), so scripts
@@ -222,8 +245,8 @@ impl<'a> Caches<'a> {
 struct Row<'a> {
     name: &'a str,
     kind: &'a str,
-    account_id: Option<&'a str>,
-    role_name: Option<&'a str>,
+    account_id: Option<Cow<'a, str>>,
+    role_name: Option<Cow<'a, str>>,
     region: Option<&'a str>,
     sso_session: Option<&'a str>,
     sso_start_url: Option<&'a str>,
@@ -237,16 +260,32 @@ struct Row<'a> {
     credentials_seconds_left: Option<i64>,
 }
 
+/// The account and role a chained profile acts as: its outermost role's.
+fn chained_role(chain: &crate::config::Chain) -> (String, String) {
+    crate::role_chain::account_and_role(chain.hops.first().map_or("", |h| h.role_arn.as_str()))
+}
+
 fn row<'a>(p: &'a Profile, state: &State, now: i64) -> Row<'a> {
     let sso = match &p.kind {
         Kind::Sso(sso) => Some(sso),
         _ => None,
     };
+    let (account_id, role_name) = match (&p.kind, sso) {
+        (_, Some(s)) => (
+            Some(Cow::Borrowed(s.account_id.as_str())),
+            Some(Cow::Borrowed(s.role_name.as_str())),
+        ),
+        (Kind::AssumeRole(chain), None) => {
+            let (account, role) = chained_role(chain);
+            (Some(Cow::Owned(account)), Some(Cow::Owned(role)))
+        }
+        _ => (None, None),
+    };
     Row {
         name: &p.name,
         kind: p.kind.label(),
-        account_id: sso.map(|s| s.account_id.as_str()),
-        role_name: sso.map(|s| s.role_name.as_str()),
+        account_id,
+        role_name,
         region: p.region.as_deref(),
         sso_session: sso.and_then(|s| s.session.as_deref()),
         sso_start_url: sso.map(|s| s.start_url.as_str()),
@@ -281,11 +320,24 @@ fn table(profiles: &[(Profile, State)], now: i64) -> String {
         .map(|(p, state)| {
             let (account, role, session) = match &p.kind {
                 Kind::Sso(s) => (
-                    s.account_id.as_str(),
-                    s.role_name.as_str(),
+                    Cow::Borrowed(s.account_id.as_str()),
+                    Cow::Borrowed(s.role_name.as_str()),
                     s.session.as_deref().unwrap_or("-"),
                 ),
-                _ => ("-", "-", "-"),
+                Kind::AssumeRole(chain) => {
+                    let (account, role) = chained_role(chain);
+                    // The session the chain signs in through, beside its SIGNED-IN state.
+                    let session = match &chain.root {
+                        crate::config::Root::Sso { sso, .. } => sso.session.as_deref(),
+                        _ => None,
+                    };
+                    (
+                        Cow::Owned(account),
+                        Cow::Owned(role),
+                        session.unwrap_or("-"),
+                    )
+                }
+                _ => (Cow::Borrowed("-"), Cow::Borrowed("-"), "-"),
             };
             [
                 printable(&p.name),
@@ -297,8 +349,8 @@ fn table(profiles: &[(Profile, State)], now: i64) -> String {
                     )),
                     kind => Cow::Borrowed(kind.label()),
                 },
-                printable(account),
-                printable(role),
+                Cow::Owned(printable(&account).into_owned()),
+                Cow::Owned(printable(&role).into_owned()),
                 printable(p.region.as_deref().unwrap_or("-")),
                 printable(session),
                 Cow::Borrowed(state.signed_in.map_or("-", SignedIn::label)),

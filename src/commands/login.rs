@@ -2,9 +2,9 @@ use super::{Outcome, policy};
 use crate::auth;
 use crate::cache::CacheDirs;
 use crate::cli::LoginArgs;
-use crate::config::{Config, Kind, Paths};
+use crate::config::{Config, Kind, Paths, Root};
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::login_session;
 use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
@@ -36,7 +36,7 @@ pub fn run(args: &LoginArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome
                 ));
                 return Ok(Outcome::Print(String::new()));
             }
-            let target = SsoProfile::from_config(config, &name)?;
+            let target = sign_in_profile(config, &name)?;
             (target.sso.login_target(), target.endpoints()?)
         }
     };
@@ -56,4 +56,31 @@ pub fn run(args: &LoginArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome
         token.expires_at
     ));
     Ok(Outcome::Print(String::new()))
+}
+
+/// The profile whose session `login NAME` signs in to: the profile itself, or for a chained
+/// profile the IAM Identity Center profile its chain starts from (`aws sso login` refuses those).
+pub(crate) fn sign_in_profile(config: Config, name: &str) -> Result<SsoProfile> {
+    let profile = config.profile(name)?;
+    let Kind::AssumeRole(chain) = &profile.kind else {
+        return SsoProfile::of(config, profile);
+    };
+    match &chain.root {
+        Root::Sso { profile: root, .. } => {
+            let root = config.profile(root)?;
+            SsoProfile::of(config, root)
+        }
+        other => Err(Error::new(
+            format!("profile \"{name}\""),
+            format!(
+                "its role chain starts from {}: there is no IAM Identity Center session to \
+                 sign in to or out of",
+                other.describe()
+            ),
+        )
+        .with_hint(format!(
+            "`ssoenv use {}` assumes its roles without a sign-in",
+            crate::shell::word(name)
+        ))),
+    }
 }

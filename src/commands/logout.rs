@@ -5,13 +5,12 @@ use crate::atomic_file;
 use crate::auth;
 use crate::cache::{self, CacheDirs, RoleFile, TokenFile};
 use crate::cli::LogoutArgs;
-use crate::config::{Config, Kind, Paths};
+use crate::config::{Config, Kind, Paths, Root};
 use crate::context::Context;
 use crate::error::Result;
 use crate::settings::Settings;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
 use crate::sso::portal;
-use crate::sso_profile::SsoProfile;
 use crate::ui::{Ui, count};
 
 pub fn run(args: &LogoutArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome> {
@@ -41,9 +40,13 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcom
         let config = Config::load(Paths::from_env()?)?;
         let session = match &args.sso_session {
             Some(name) => config.sso_session(name)?,
-            None => SsoProfile::load(&settings.profile.active(args.profile.as_deref()))?
-                .sso
-                .login_target(),
+            // A chained profile's session is the one its chain starts from.
+            None => super::login::sign_in_profile(
+                config.clone(),
+                &settings.profile.active(args.profile.as_deref()),
+            )?
+            .sso
+            .login_target(),
         };
         // The role credentials of every profile that signs in through this session: those whose
         // token is the same cache file.
@@ -55,10 +58,24 @@ pub fn run(args: &LogoutArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcom
                     if active == Some(p.name.as_str()) {
                         active_affected = active;
                     }
-                    Some(dirs.role_path(&sso))
+                    Some(vec![dirs.role_path(&sso)])
                 }
+                // The roles assumed on top of the session: without it they would still serve
+                // (from the cache) until they expire.
+                Kind::AssumeRole(chain) => match &chain.root {
+                    Root::Sso { sso, .. } if cache::token_key(&sso.login_target()) == key => {
+                        if active == Some(p.name.as_str()) {
+                            active_affected = active;
+                        }
+                        Some(crate::role_chain::hop_paths(&dirs, &chain))
+                    }
+                    _ => None,
+                },
                 _ => None,
             })
+            .flatten()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect();
         (vec![dirs.token_path(&session)], roles)
     };

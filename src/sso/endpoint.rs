@@ -165,6 +165,91 @@ fn resolve_signin_with(
     })
 }
 
+/// Where STS is for one AssumeRole call, and the region its signature names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sts {
+    /// Base URL, no trailing slash.
+    pub url: String,
+    pub signing_region: String,
+    /// The variable or setting the URL came from; None for the regional endpoint.
+    pub source: Option<String>,
+}
+
+const STS_VAR: &str = "AWS_ENDPOINT_URL_STS";
+/// botocore signs for `aws-global` (no region) as this region.
+const STS_GLOBAL_REGION: &str = "us-east-1";
+
+/// The STS endpoint for `region` (None when neither the profile nor the environment names one).
+/// Order, as the SDKs read them: `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, `configured` (the
+/// profile's `services` section, `sts = endpoint_url = …`), then the regional endpoint as the AWS
+/// CLI v2 uses it: `https://sts.{region}.{partition's domain}`, or the global
+/// `https://sts.amazonaws.com` (signed for us-east-1) when there is no region.
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` skips every override.
+pub fn sts(region: Option<&str>, configured: Option<&str>) -> Result<Sts> {
+    sts_with(region, configured, &|name| std::env::var(name).ok())
+}
+
+fn sts_with(
+    region: Option<&str>,
+    configured: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Sts> {
+    let region = region.map(str::trim).filter(|r| !r.is_empty());
+    if let Some(region) = region
+        && !is_region_name(region)
+    {
+        return Err(Error::new(
+            format!("region {region:?}"),
+            "is not an AWS region name (lower-case letters, digits and dashes)",
+        )
+        .with_hint("check region in the profile (or AWS_REGION), e.g. region = us-east-1"));
+    }
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let ignore = env(IGNORE_VAR).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let chosen = if ignore {
+        None
+    } else {
+        env(STS_VAR)
+            .map(|v| (STS_VAR, v))
+            .or_else(|| env(GLOBAL_VAR).map(|v| (GLOBAL_VAR, v)))
+            .or_else(|| {
+                configured.filter(|v| !v.trim().is_empty()).map(|v| {
+                    (
+                        "endpoint_url for sts in the profile's services section",
+                        v.to_owned(),
+                    )
+                })
+            })
+    };
+    let (url, source) = match (chosen, region) {
+        (Some((source, url)), _) => (check_url(source, &url)?, Some(source.to_owned())),
+        (None, Some(region)) => (format!("https://sts.{region}.{}", dns_suffix(region)), None),
+        (None, None) => ("https://sts.amazonaws.com".to_owned(), None),
+    };
+    Ok(Sts {
+        url,
+        signing_region: region.unwrap_or(STS_GLOBAL_REGION).to_owned(),
+        source,
+    })
+}
+
+/// The domain of `region`'s partition, by the region patterns of botocore's `partitions.json`;
+/// any other name is taken to be in the commercial partition, as botocore does.
+fn dns_suffix(region: &str) -> &'static str {
+    const PARTITIONS: [(&str, &str); 6] = [
+        ("cn-", "amazonaws.com.cn"),
+        ("eusc-", "amazonaws.eu"),
+        ("us-iso-", "c2s.ic.gov"),
+        ("us-isob-", "sc2s.sgov.gov"),
+        ("eu-isoe-", "cloud.adc-e.uk"),
+        ("us-isof-", "csp.hci.ic.gov"),
+    ];
+    PARTITIONS
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("amazonaws.com", |(_, domain)| domain)
+}
+
 /// Which override sent a request to `url` (as errors show it: no query, no user name), when one
 /// did: `AWS_ENDPOINT_URL=http://127.0.0.1:9`, or the profile's services section. None when
 /// `url` is `region`'s own endpoint. For the hint after no answer came: a test server that has
@@ -521,6 +606,77 @@ mod tests {
         };
         let e = resolve_env("us-east-1", &configured, &[]).unwrap_err();
         assert!(e.what.contains("services"), "{e}");
+    }
+
+    #[test]
+    fn sts_endpoints_as_botocore_resolves_them() {
+        let sts = |region: Option<&str>, configured: Option<&str>, vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            sts_with(region, configured, &move |name| {
+                vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            })
+        };
+        // What botocore 1.43 resolves for each (create_client("sts", region_name=...)).
+        for (region, url) in [
+            ("eu-west-1", "https://sts.eu-west-1.amazonaws.com"),
+            ("us-gov-west-1", "https://sts.us-gov-west-1.amazonaws.com"),
+            ("cn-north-1", "https://sts.cn-north-1.amazonaws.com.cn"),
+            ("us-iso-east-1", "https://sts.us-iso-east-1.c2s.ic.gov"),
+            ("us-isob-east-1", "https://sts.us-isob-east-1.sc2s.sgov.gov"),
+            (
+                "eu-isoe-west-1",
+                "https://sts.eu-isoe-west-1.cloud.adc-e.uk",
+            ),
+            (
+                "us-isof-south-1",
+                "https://sts.us-isof-south-1.csp.hci.ic.gov",
+            ),
+            ("eusc-de-east-1", "https://sts.eusc-de-east-1.amazonaws.eu"),
+            ("xx-new-1", "https://sts.xx-new-1.amazonaws.com"),
+        ] {
+            let e = sts(Some(region), None, &[]).unwrap();
+            assert_eq!((e.url.as_str(), e.signing_region.as_str()), (url, region));
+            assert_eq!(e.source, None);
+        }
+        let global = sts(None, None, &[]).unwrap();
+        assert_eq!(global.url, "https://sts.amazonaws.com");
+        assert_eq!(global.signing_region, "us-east-1");
+
+        let configured = Some("https://cfg-sts.example/");
+        let e = sts(Some("eu-west-1"), configured, &[]).unwrap();
+        assert_eq!(e.url, "https://cfg-sts.example");
+        assert!(e.source.unwrap().contains("services section"));
+        let e = sts(
+            Some("eu-west-1"),
+            configured,
+            &[(GLOBAL_VAR, "http://127.0.0.1:9")],
+        )
+        .unwrap();
+        assert_eq!(
+            (e.url.as_str(), e.source.as_deref()),
+            ("http://127.0.0.1:9", Some(GLOBAL_VAR))
+        );
+        let both = [
+            (GLOBAL_VAR, "http://127.0.0.1:9"),
+            (STS_VAR, "http://[::1]:7/"),
+        ];
+        let e = sts(Some("eu-west-1"), configured, &both).unwrap();
+        assert_eq!(
+            (e.url.as_str(), e.signing_region.as_str()),
+            ("http://[::1]:7", "eu-west-1")
+        );
+        let ignored = [(IGNORE_VAR, "true"), (STS_VAR, "http://127.0.0.1:7")];
+        let e = sts(Some("eu-west-1"), configured, &ignored).unwrap();
+        assert_eq!(e.url, "https://sts.eu-west-1.amazonaws.com");
+        assert!(sts(Some("eu-west-1"), None, &[(STS_VAR, "http://sts.example")]).is_err());
+        assert!(sts(Some("EU/1"), None, &[]).is_err());
+        assert_eq!(
+            sts(Some(" "), None, &[]).unwrap().url,
+            "https://sts.amazonaws.com"
+        );
     }
 
     #[test]

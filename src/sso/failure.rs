@@ -1,7 +1,8 @@
 //! What a failed call to the services means for the person: the one mapping from `ApiError` to
 //! `Error`. Each kind of call differs only in data: what the error names, and the hint for each
-//! answer it is known for (by HTTP status for the portal, by OAuth `error` code for sso-oidc). No
-//! answer at all gets the network hint (`ApiError::network_hint`).
+//! answer it is known for (by HTTP status for the portal, by OAuth `error` code for sso-oidc, by
+//! error code and words of its message for STS). No answer at all gets the network hint
+//! (`ApiError::network_hint`, or the call's own for STS).
 
 use super::ApiError;
 use crate::error::Error;
@@ -11,6 +12,9 @@ use crate::error::Error;
 pub enum Answer {
     Status(u16),
     Code(&'static str),
+    /// This code, with a message containing these words (ASCII case ignored): STS answers
+    /// `AccessDenied` both for a trust policy and for a wrong MFA code.
+    CodeSaying(&'static str, &'static str),
 }
 
 /// A call, described for its errors.
@@ -193,15 +197,101 @@ impl Call {
         }
     }
 
+    /// STS AssumeRole of `role_arn`, asked by the profile `profile` with the credentials of
+    /// `source` (a person's words for them: "profile hub (role Engineer in account 1111…)"),
+    /// at `sts`. `refresh` says how to get fresh source credentials (sign in again, new keys).
+    pub fn assume_role(
+        role_arn: &str,
+        profile: &str,
+        source: &str,
+        sts: &super::endpoint::Sts,
+        refresh: &str,
+    ) -> Call {
+        let refused = format!(
+            "the credentials of {source} were refused (expired or no longer valid); {refresh}"
+        );
+        let no_answer = match &sts.source {
+            Some(from) => format!(
+                "the STS endpoint {} comes from {from}: check that the server it names is \
+                 running, or remove the override",
+                sts.url
+            ),
+            None => format!(
+                "check your network, and that region ({}) is right for profile {profile}",
+                sts.signing_region
+            ),
+        };
+        Call {
+            what: format!("assuming role {role_arn} for profile {profile} (AssumeRole)"),
+            sso_region: sts.signing_region.clone(),
+            advice: vec![
+                (
+                    Answer::CodeSaying("AccessDenied", "MultiFactorAuthentication"),
+                    "the MFA code was wrong or already used; wait for the next code and try \
+                     again"
+                        .into(),
+                ),
+                (
+                    Answer::Code("AccessDenied"),
+                    format!(
+                        "the trust policy of role {role_arn} must allow {source} to assume it \
+                         (sts:AssumeRole, with the external_id and MFA it requires), and that \
+                         identity's own policies must allow sts:AssumeRole on the role"
+                    ),
+                ),
+                (Answer::Code("ExpiredToken"), refused.clone()),
+                (Answer::Code("InvalidClientTokenId"), refused.clone()),
+                (Answer::Code("SignatureDoesNotMatch"), refused),
+                (
+                    Answer::Code("RegionDisabledException"),
+                    format!(
+                        "STS is not enabled in {} for this account: set region in profile \
+                         {profile} to an enabled region (or an sts endpoint_url in its \
+                         services section)",
+                        sts.signing_region
+                    ),
+                ),
+                (
+                    Answer::CodeSaying("ValidationError", "role chaining"),
+                    format!(
+                        "a role assumed with role credentials (role chaining, which includes \
+                         IAM Identity Center roles) may ask for at most 3600 seconds: lower \
+                         duration_seconds in profile {profile}"
+                    ),
+                ),
+                (
+                    Answer::CodeSaying("ValidationError", "DurationSeconds"),
+                    format!(
+                        "lower duration_seconds in profile {profile} to at most the role's \
+                         maximum session duration"
+                    ),
+                ),
+                (
+                    Answer::Code("Throttling"),
+                    "the service is throttling; try again shortly".into(),
+                ),
+            ],
+            otherwise: None,
+            no_answer: Some(no_answer),
+        }
+    }
+
     /// The error for `err`, with the hint that fits it.
     pub fn error(&self, err: ApiError) -> Error {
         let hint = match &err {
-            ApiError::Service { status, code, .. } => self
+            ApiError::Service {
+                status,
+                code,
+                message,
+            } => self
                 .advice
                 .iter()
                 .find(|(answer, _)| match answer {
                     Answer::Status(s) => s == status,
                     Answer::Code(c) => c == code,
+                    Answer::CodeSaying(c, words) => {
+                        c == code && contains_ignoring_case(message, words)
+                    }
                 })
                 .map(|(_, hint)| hint.clone())
                 .or_else(|| self.otherwise.map(str::to_string)),
@@ -217,6 +307,11 @@ impl Call {
             None => error,
         }
     }
+}
+
+fn contains_ignoring_case(text: &str, words: &str) -> bool {
+    text.to_ascii_lowercase()
+        .contains(&words.to_ascii_lowercase())
 }
 
 #[cfg(test)]

@@ -194,6 +194,13 @@ enum Request<'a> {
         header: &'static str,
         proof: &'a dyn Fn() -> String,
     },
+    /// A signed form POST (STS's Query protocol): the headers to send as given, since they are
+    /// signed.
+    PostForm {
+        headers: &'a [(&'a str, &'a str)],
+        body: &'a str,
+        secrets: &'a [&'a str],
+    },
 }
 
 impl<'a> Request<'a> {
@@ -206,7 +213,9 @@ impl<'a> Request<'a> {
             Request::Get { bearer } | Request::PostBearer { bearer } => {
                 std::slice::from_ref(bearer)
             }
-            Request::PostJson { secrets, .. } | Request::PostJsonProof { secrets, .. } => secrets,
+            Request::PostJson { secrets, .. }
+            | Request::PostJsonProof { secrets, .. }
+            | Request::PostForm { secrets, .. } => secrets,
         }
     }
 }
@@ -388,6 +397,29 @@ impl Http {
             .filter(|_| (300..400).contains(&reply.status)))
     }
 
+    /// POST a form with exactly `headers` (signed: SigV4), expect text back (STS, which answers
+    /// XML). `secrets`: every secret the request carries (signature key material, session
+    /// token), which no error may show.
+    pub fn post_form(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+        secrets: &[&str],
+    ) -> Result<String, ApiError> {
+        let request = Request::PostForm {
+            headers,
+            body,
+            secrets,
+        };
+        let reply = self.call(url, &request, Repeat::Safe)?;
+        if (200..300).contains(&reply.status) {
+            Ok(reply.body)
+        } else {
+            Err(decode_error(&reply, secrets))
+        }
+    }
+
     /// POST with the bearer header and no body; any 2xx is success (portal logout).
     pub fn post_bearer(&self, url: &str, bearer: &str) -> Result<(), ApiError> {
         let reply = self.call(url, &Request::PostBearer { bearer }, Repeat::Safe)?;
@@ -423,7 +455,7 @@ impl Http {
             let (retry, retry_after) = match &outcome {
                 Ok(_) if repeat == Repeat::OnlyUnsent => (false, None),
                 Ok(reply) => (
-                    reply.status == 429 || reply.status >= 500,
+                    reply.status == 429 || reply.status >= 500 || throttled(reply),
                     reply.retry_after,
                 ),
                 Err(e) if repeat == Repeat::OnlyUnsent => (never_sent(e), None),
@@ -495,6 +527,10 @@ impl Http {
                 .header("content-type", "application/json")
                 .header(*header, proof())
                 .send(body.as_str())?,
+            Request::PostForm { headers, body, .. } => headers
+                .iter()
+                .fold(post(), |r, (name, value)| r.header(*name, *value))
+                .send(*body)?,
         };
         let header = |name: &str| {
             response
@@ -661,6 +697,11 @@ fn decode_error(reply: &Reply, secrets: &[&str]) -> ApiError {
     let fallback_code = || format!("HTTP {status}");
 
     let trimmed = body.trim();
+    if trimmed.starts_with('<')
+        && let Some(error) = xml_error(status, trimmed)
+    {
+        return error.redact(secrets);
+    }
     let fields = if trimmed.is_empty() {
         Map::new()
     } else {
@@ -710,6 +751,45 @@ fn decode_error(reply: &Reply, secrets: &[&str]) -> ApiError {
         message: clean(&redact(&message, secrets), 500),
     }
     .redact(secrets)
+}
+
+/// STS throttles with a 400 and an error code, not a 429: botocore's standard retry mode retries
+/// these codes.
+fn throttled(reply: &Reply) -> bool {
+    const CODES: [&str; 4] = [
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+    ];
+    reply.status == 400
+        && reply.body.trim_start().starts_with('<')
+        && xml_error(400, reply.body.trim()).is_some_and(|e| match e {
+            ApiError::Service { code, .. } => CODES.contains(&code.as_str()),
+            ApiError::Transport { .. } => false,
+        })
+}
+
+/// The Query protocol's error (STS): `<ErrorResponse><Error><Type/><Code/><Message/></Error>`.
+/// None when the body is not such a document.
+fn xml_error(status: u16, body: &str) -> Option<ApiError> {
+    let leaves = super::xml::leaves(body).ok()?;
+    let field = |name: &str| {
+        leaves
+            .iter()
+            .find(|(path, _)| path.ends_with(&format!("Error/{name}")))
+            .map(|(_, text)| text.trim())
+            .filter(|t| !t.is_empty())
+    };
+    let code = field("Code")?;
+    let message = field("Message")
+        .map(str::to_owned)
+        .unwrap_or_else(|| status_words(status));
+    Some(ApiError::Service {
+        status,
+        code: clean(code, 100),
+        message: clean(&message, 500),
+    })
 }
 
 fn status_words(status: u16) -> String {

@@ -82,23 +82,25 @@ fn list_shows_each_assume_role_profile_with_its_chains_root() {
 }
 
 #[test]
-fn use_of_a_chained_profile_is_refused_naming_its_root() {
+fn a_chain_needing_an_mfa_code_without_a_terminal_fails_before_any_sign_in() {
     let mut sb = Sandbox::new();
     sb.env(
         "AWS_CONFIG_FILE",
         fixture("configs/chained.ini").to_str().unwrap(),
     );
+    sb.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9"); // never reached
     let out = sb.run(&["use", "prod-audit"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = stderr(&out);
     assert!(
         err.contains(
-            "assumes role arn:aws:iam::333333333333:role/Audit from profile hub \
-             (IAM Identity Center); role chaining is not supported yet"
+            "profile \"prod-audit\": needs an MFA code (mfa_serial = \
+             arn:aws:iam::111111111111:mfa/me) to assume arn:aws:iam::333333333333:role/Audit"
         ),
         "{err}"
     );
+    assert!(!err.contains("127.0.0.1"), "a sign-in was started: {err}");
 }
 
 #[test]

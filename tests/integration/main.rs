@@ -3,7 +3,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod assume_role;
 mod caches;
+mod chains;
 mod cli;
 mod completions;
 mod config_oracle;

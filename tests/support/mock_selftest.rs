@@ -917,3 +917,90 @@ fn mock_query_strings_are_forms() {
         [("a", "1 2 3"), ("b", ""), ("c", "%zz")].map(|(k, v)| (k.to_string(), v.to_string()))
     );
 }
+
+/// The mock STS's own SigV4 verifier, against the published SigV4 test suite (AKIDEXAMPLE,
+/// us-east-1, service `service`, 2015-08-30T12:36:00Z): it must agree with AWS before it may
+/// judge ssoenv's signatures.
+#[test]
+fn sts_signature_verifier_matches_the_published_test_suite() {
+    use crate::support::mock::sigv4_verify::{Signed, signature};
+    let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    let token = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
+    let header = |n: &str, v: &str| (n.to_string(), v.to_string());
+    let base = vec![
+        header("host", "example.amazonaws.com"),
+        header("x-amz-date", "20150830T123600Z"),
+    ];
+    let with = |extra: (String, String)| {
+        let mut h = base.clone();
+        h.push(extra);
+        h
+    };
+    let form = with(header("content-type", "application/x-www-form-urlencoded"));
+    let sts = with(header("x-amz-security-token", token));
+    /// Name, method, query, headers, body, expected signature.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a [(&'a str, &'a str)],
+        &'a [(String, String)],
+        &'a str,
+        &'a str,
+    );
+    let cases: [Case; 5] = [
+        (
+            "get-vanilla",
+            "GET",
+            &[],
+            &base,
+            "",
+            "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+        ),
+        (
+            "get-vanilla-query-order-key",
+            "GET",
+            &[("Param1", "value2"), ("Param1", "Value1")],
+            &base,
+            "",
+            "eedbc4e291e521cf13422ffca22be7d2eb8146eecf653089df300a15b2382bd1",
+        ),
+        (
+            "post-vanilla",
+            "POST",
+            &[],
+            &base,
+            "",
+            "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b",
+        ),
+        (
+            "post-x-www-form-urlencoded",
+            "POST",
+            &[],
+            &form,
+            "Param1=value1",
+            "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a",
+        ),
+        (
+            "post-sts-header-before",
+            "POST",
+            &[],
+            &sts,
+            "",
+            "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead",
+        ),
+    ];
+    for (name, method, query, headers, body, expected) in cases {
+        let signed = Signed {
+            method,
+            path: "/",
+            query,
+            headers,
+            body: body.as_bytes(),
+        };
+        assert_eq!(
+            signature(&signed, secret, "20150830T123600Z", "us-east-1", "service"),
+            expected,
+            "{name}"
+        );
+    }
+}

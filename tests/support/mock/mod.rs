@@ -10,6 +10,7 @@
 //! * the console sign-in endpoint (`federation.rs`): `GET /federation` (getSigninToken, login).
 //! * the sign-in service of `aws login` (`signin.rs`): `POST /v1/token`, `GET /v1/authorize`,
 //!   every DPoP proof verified.
+//! * STS (`sts.rs`): `POST /` `Action=AssumeRole`, each SigV4 signature verified.
 //!
 //! This file holds the server (one thread a request, so concurrent clients never wait for each
 //! other), the routing, the faults and delays any route can be given, and `MockSso`, the handle
@@ -30,6 +31,7 @@ mod oidc;
 mod portal;
 mod signin;
 mod state;
+mod sts;
 
 use std::fmt::Write as _;
 use std::io;
@@ -58,6 +60,8 @@ pub use portal::{Account, BEARER_HEADER, default_accounts, generate_accounts};
 pub use signin::{DEFAULT_LOGIN_ARN, SIGNIN_AUTHORIZE, SIGNIN_TOKEN, SeededLogin};
 #[allow(unused_imports)]
 pub use state::{MockSsoBuilder, format_utc, now_ms, now_secs};
+#[allow(unused_imports)]
+pub use sts::{StsCall, StsRole, verify as sigv4_verify};
 
 use http::{Incoming, Reply, json_object};
 use oidc::OIDC_NAMESPACE;
@@ -75,6 +79,7 @@ pub mod routes {
     pub const ROLES: &str = "/assignment/roles";
     pub const LOGOUT: &str = "/logout";
     pub const FEDERATION: &str = "/federation";
+    pub const STS: &str = "/";
 }
 
 /// A string meant to break naive shell quoting: quotes of every kind, `$(...)`, backticks,
@@ -88,6 +93,7 @@ const ROUTES: &[&[Route]] = &[
     portal::ROUTES,
     federation::ROUTES,
     signin::ROUTES,
+    sts::ROUTES,
 ];
 
 /// One path: the one method it takes, its handler, and how its service words the failures the
@@ -206,7 +212,8 @@ impl MockSso {
         MockSsoBuilder::default()
     }
 
-    /// `http://127.0.0.1:PORT`, for both `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`.
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_SSO` and
+    /// `AWS_ENDPOINT_URL_STS`.
     pub fn url(&self) -> String {
         self.shared.url.clone()
     }
@@ -225,6 +232,7 @@ impl MockSso {
             ("AWS_ENDPOINT_URL_SSO_OIDC", self.url()),
             ("AWS_ENDPOINT_URL_SSO", self.url()),
             ("AWS_ENDPOINT_URL_SIGNIN", self.url()),
+            ("AWS_ENDPOINT_URL_STS", self.url()),
         ]
     }
 

@@ -197,6 +197,15 @@ impl State {
             .unwrap_or_else(|| now_ms() + cfg.role_credentials_ttl * 1000);
         self.federation
             .issued(&access_key_id, &secret, &session_token, expiration);
+        // STS takes them as the source of a chained role.
+        self.sts.portal_issued(
+            &access_key_id,
+            &secret,
+            &session_token,
+            expiration,
+            account_id,
+            role,
+        );
         Reply::json(
             200,
             json!({

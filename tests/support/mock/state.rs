@@ -296,6 +296,7 @@ pub(super) struct State {
     pub(super) echoed: Vec<String>,
     pub(super) federation: super::federation::Federation,
     pub(super) signin: super::signin::Signin,
+    pub(super) sts: super::sts::StsState,
 }
 
 impl State {
@@ -319,6 +320,7 @@ impl State {
             echoed: Vec::new(),
             federation: Default::default(),
             signin: Default::default(),
+            sts: Default::default(),
         }
     }
 
