@@ -700,17 +700,17 @@ fn fish_completes_profile_names_where_they_go() {
 
 /// A tmux server of its own (its own socket, in the sandbox), one window of 120×30 running a
 /// shell; killed when dropped.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
     env: Vec<(String, String)>,
     dir: PathBuf,
 }
 
 static TMUX_SERVERS: AtomicUsize = AtomicUsize::new(0);
-const PROMPT: &str = "ssoenv-test$ ";
+pub(crate) const PROMPT: &str = "ssoenv-test$ ";
 
 impl Tmux {
-    fn start(w: &World, shell: &[&str]) -> Tmux {
+    pub(crate) fn start(w: &World, shell: &[&str]) -> Tmux {
         tool("tmux");
         let n = TMUX_SERVERS.fetch_add(1, Ordering::SeqCst);
         let tmux = Tmux {
@@ -740,19 +740,19 @@ impl Tmux {
     }
 
     /// Types `text` as it is.
-    fn type_text(&self, text: &str) {
+    pub(crate) fn type_text(&self, text: &str) {
         self.keys(&["-l", text]);
     }
 
     /// Presses keys by tmux name (`Enter`, `Tab`, `Escape`, `C-c`, `C-u`).
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "0"];
         args.extend_from_slice(keys);
         let out = self.command(&args).output().expect("tmux send-keys");
         assert!(out.status.success(), "send-keys: {}", describe(&out));
     }
 
-    fn pane(&self) -> String {
+    pub(crate) fn pane(&self) -> String {
         let out = self
             .command(&["capture-pane", "-p", "-t", "0"])
             .output()
@@ -761,7 +761,7 @@ impl Tmux {
     }
 
     /// Waits (up to 20 s) until the pane satisfies `ready`, and returns it.
-    fn wait(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let pane = self.pane();
@@ -777,7 +777,7 @@ impl Tmux {
     }
 
     /// Waits for the `n`th prompt: the shell is ready for the next line.
-    fn wait_prompt(&self, n: usize) -> String {
+    pub(crate) fn wait_prompt(&self, n: usize) -> String {
         self.wait(&format!("prompt #{n}"), |p| {
             p.matches(PROMPT.trim_end()).count() >= n
         })
@@ -791,7 +791,7 @@ impl Drop for Tmux {
 }
 
 /// The line the cursor is on: the last one that is not blank.
-fn current_line(pane: &str) -> &str {
+pub(crate) fn current_line(pane: &str) -> &str {
     pane.lines()
         .rev()
         .find(|l| !l.trim().is_empty())
