@@ -29,8 +29,9 @@
 #   $PROMPT_FIELDS['ssoenv'] = ssoenv_prompt
 #   $PROMPT = '{ssoenv:({}) }' + $PROMPT
 #
-# `ssoenv use --shell xonsh` prints `$NAME = '...'` lines whose values are Python string literals
-# of printable ASCII only, for `execx($(ssoenv use P --shell xonsh))`.
+# `ssoenv use --shell xonsh` prints `$NAME = "..."` lines whose values are Python string literals
+# of printable ASCII only (letters, digits, a few marks, the rest `\xNN`/`\uNNNN`/`\UNNNNNNNN`),
+# for `execx($(ssoenv use P --shell xonsh))`.
 
 import re as _ssoenv_re
 import subprocess as _ssoenv_subprocess
