@@ -24,7 +24,10 @@
 #
 # Show the profile in the prompt (on Linux it runs no program; elsewhere `date +%s`):
 #
-#   set edit:rprompt = { ssoenv_prompt }
+#   eval (ssoenv init elvish | slurp) &on-end={|ns| set edit:rprompt = $ns[ssoenv_prompt~] }
+#
+# in place of the loading line: rc.elv is compiled as a whole before edit:add-var's commands exist,
+# so `{ ssoenv_prompt }` there would name a program that is not found.
 
 use math
 use re
