@@ -2,8 +2,8 @@
 #
 #   execx($(ssoenv init xonsh), 'exec', __xonsh__.ctx, filename='ssoenv')
 #
-# It defines these and nothing else; loading it prints nothing and changes no environment
-# variable or prompt:
+# It defines these, and adds one handler to events.on_pre_prompt (once, however often it is
+# loaded); loading it prints nothing and changes no environment variable or prompt:
 #
 #   awsuse [PROFILE] [OPTION]...  make PROFILE's credentials this shell's (log in only if needed);
 #                                 with no PROFILE, pick one from a list (on a terminal);
@@ -13,7 +13,12 @@
 #   awsuse --help | --version     print awsuse's usage and `ssoenv use`'s options, or the version
 #   ssoenv_prompt                 (an alias, and a Python function returning the text) the
 #                                 active profile and the time its credentials have left ("dev 42m",
-#                                 "dev 3h05m", "dev expired"; nothing without one)
+#                                 "dev 3h05m", "dev expiring 4m" under 10 minutes, "dev expired";
+#                                 nothing without one)
+#   _ssoenv_refresh               an on_pre_prompt handler: before each prompt, when the
+#                                 credentials have fewer than 10 minutes left, fresh ones, quietly,
+#                                 if no sign-in is needed (see below; off when SSOENV_NO_REFRESH
+#                                 is set and not empty)
 #   _ssoenv*                      helpers, and a completer of profile names for awsuse and ssoenv
 #                                 use, exec, login, logout, status and credential-process
 #
@@ -24,8 +29,9 @@
 #   $PROMPT_FIELDS['ssoenv'] = ssoenv_prompt
 #   $PROMPT = '{ssoenv:({}) }' + $PROMPT
 #
-# `ssoenv use --shell xonsh` prints `$NAME = '...'` lines whose values are Python string literals
-# of printable ASCII only, for `execx($(ssoenv use P --shell xonsh))`.
+# `ssoenv use --shell xonsh` prints `$NAME = "..."` lines whose values are Python string literals
+# of printable ASCII only (letters, digits, a few marks, the rest `\xNN`/`\uNNNN`/`\UNNNNNNNN`),
+# for `execx($(ssoenv use P --shell xonsh))`.
 
 import re as _ssoenv_re
 import subprocess as _ssoenv_subprocess
@@ -35,8 +41,9 @@ from xonsh.completers.completer import add_one_completer as _ssoenv_add_complete
 from xonsh.completers.tools import contextual_command_completer as _ssoenv_command_completer
 from xonsh.tools import unthreadable as _ssoenv_unthreadable
 
-# The profile awsuse switched away from, for `awsuse -`: this shell's only, never exported.
-_ssoenv_state = {'previous': ''}
+# The profile awsuse switched away from, for `awsuse -`, and when the last quiet refresh failed
+# (epoch seconds; 0: it did not): this shell's only, never exported.
+_ssoenv_state = {'previous': '', 'refresh_failed': 0}
 
 
 def _ssoenv_run(arguments, capture):
@@ -107,9 +114,48 @@ def ssoenv_prompt():
     left = int(expires) - int(_ssoenv_time.time())
     if left <= 0:
         return name + ' expired'
+    if left < 600:
+        # Still this close after the refresh before the prompt: it failed, or is off.
+        return '%s expiring %dm' % (name, left // 60)
     if left < 3600:
         return '%s %dm' % (name, left // 60)
     return '%s %dh%02dm' % (name, left // 3600, left % 3600 // 60)
+
+
+def _ssoenv_refresh(**_):
+    """Before each prompt, when the active profile's credentials have fewer than 10 minutes left,
+    `ssoenv use --no-login` gets fresh ones quietly: reused or refreshed, never a sign-in, a device
+    code or a question, and within 5 seconds (SSOENV_COMMAND_TIMEOUT bounds its every wait; a
+    sign-in in progress elsewhere is not waited for). They are applied only when it succeeds; a
+    failure leaves everything as it was (the prompt segment then says "expiring", and later
+    "expired"), and is tried again a minute later at the earliest. While the credentials are
+    fresh it runs no program: Python's clock."""
+    env = __xonsh__.env
+    name = str(env.get('SSOENV_PROFILE', '') or '')
+    expires = str(env.get('SSOENV_EXPIRES_AT', '') or '')
+    if env.get('SSOENV_NO_REFRESH', '') or not name \
+            or not _ssoenv_re.fullmatch(r'[0-9]{1,18}', expires):
+        return
+    now = int(_ssoenv_time.time())
+    if int(expires) - now >= 600 or now - _ssoenv_state['refresh_failed'] < 60:
+        return
+    try:
+        result = _ssoenv_subprocess.run(
+            ['ssoenv', 'use', '--no-login', '--shell', 'xonsh', '--', name],
+            env=dict(env.detype(), SSOENV_COMMAND_TIMEOUT='5'),
+            stdin=_ssoenv_subprocess.DEVNULL,
+            stdout=_ssoenv_subprocess.PIPE,
+            stderr=_ssoenv_subprocess.DEVNULL,
+        )
+        # Printable ASCII only; compiled whole before any of it runs.
+        code = result.stdout.decode('ascii') if result.returncode == 0 else None
+    except (OSError, UnicodeDecodeError):
+        code = None
+    if code is None:
+        _ssoenv_state['refresh_failed'] = now
+        return
+    execx(code, 'exec', {'__xonsh__': __xonsh__})
+    _ssoenv_state['refresh_failed'] = 0
 
 
 def _ssoenv_prompt_alias(args):
@@ -160,5 +206,10 @@ def _ssoenv_complete(context):
 
 
 aliases['awsuse'] = _ssoenv_awsuse
+# The one hook, in place of one an earlier load added.
+for _ssoenv_handler in list(events.on_pre_prompt):
+    if getattr(_ssoenv_handler, '__name__', '') == '_ssoenv_refresh':
+        events.on_pre_prompt.discard(_ssoenv_handler)
+events.on_pre_prompt(_ssoenv_refresh)
 aliases['ssoenv_prompt'] = _ssoenv_prompt_alias
 _ssoenv_add_completer('ssoenv', _ssoenv_complete, 'start')

@@ -287,50 +287,69 @@ fn fragment(shell: Shell, change: &Change) -> Result<String> {
         // runs nothing: `--shell json`'s object (null to unset), which `from json | load-env`
         // applies as it is (a null reaches no program) and `awsuse` splits into `load-env` and
         // `hide-env`. A record in nuon would need a quoting of nushell's own, and nuon has no
-        // specification to hold it to.
-        //
-        // ASCII only (`\u00e9`), as Python's json.dumps writes it: PowerShell's ConvertFrom-Json
-        // gets a native program's output decoded in the console's code page, not UTF-8.
+        // specification to hold it to. ASCII only, and inert in POSIX shells: `json_string`.
         (Shell::Json | Shell::Nu, value) => {
-            let value = value.map_or(serde_json::Value::Null, serde_json::Value::from);
-            let dump = |v: &serde_json::Value| crate::pyjson::dumps(v, Separators::Default);
-            format!("{}: {}", dump(&serde_json::Value::from(name)), dump(&value))
+            let value = value.map_or_else(|| "null".to_string(), json_string);
+            format!("{}: {value}", serde_json::Value::from(name))
         }
         // `set-env` and `unset-env` change the process environment, so they hold through
         // `eval`, which keeps the variables the code defines to itself; `unset-env` of an
         // absent variable succeeds.
-        (Shell::Elvish, Some(value)) => format!("set-env {name} {}", elvish_quote(value)),
+        (Shell::Elvish, Some(value)) => format!("set-env {name} {}", inert_quote(value)),
         (Shell::Elvish, None) => format!("unset-env {name}"),
-        (Shell::Xonsh, Some(value)) => format!("${name} = {}", python_quote(value)),
+        (Shell::Xonsh, Some(value)) => format!("${name} = {}", inert_quote(value)),
         // `del $NAME` raises KeyError when NAME is absent. Not `${...}.pop(...)`: at the prompt
         // xonsh prints the value of an expression statement, which would show the old secret.
         (Shell::Xonsh, None) => format!("if '{name}' in ${{...}}: del ${name}"),
     })
 }
 
-/// elvish's single quotes take every character as it is, a line break included; a quote is
-/// written doubled (`''`). Nothing else is special there: no `$`, no backslash escape.
-fn elvish_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
+/// A JSON string that also stays inert text when bash, zsh, dash or fish evaluates the JSON (a
+/// `--shell nu` or `--shell json` output pasted into `eval`): it is double-quoted there, where
+/// those shells still read `$`, a backquote and `!` (history), so those are written as the JSON
+/// escapes `\u0024`, `\u0060` and `\u0021`. serde_json escapes `"`, `\` and control
+/// characters, each as a backslash that these shells, inside double quotes, keep or drop but never
+/// act on. A JSON parser reads back the same string.
+fn json_string(value: &str) -> String {
+    // ASCII only (`\u00e9`), as Python's json.dumps writes it: PowerShell's ConvertFrom-Json gets
+    // a native program's output decoded in the console's code page, not UTF-8.
+    let json = crate::pyjson::dumps(&serde_json::Value::from(value), Separators::Default);
+    // None of the three can be part of one of the escapes, so each is the character itself.
+    json.replace('$', "\\u0024")
+        .replace('`', "\\u0060")
+        .replace('!', "\\u0021")
 }
 
-/// A Python string literal made only of printable ASCII, as `ascii(value)` would write it: a
-/// quote and a backslash escaped, every other character outside `' '..='~'` written as `\xNN`,
-/// `\uNNNN` or `\UNNNNNNNN`. xonsh reads `$NAME = '...'` as Python, where such a literal is a
-/// constant; keeping the text ASCII leaves nothing to a terminal's or a decoder's reading of it
-/// (a line break would end the statement, a stray byte could be read in another encoding).
-fn python_quote(value: &str) -> String {
+/// One quoting for elvish (a string) and xonsh (a Python string literal) that is also inert where
+/// bash, zsh, dash or fish read it (output for the wrong shell, e.g. SSOENV_SHELL=xonsh left
+/// exported in a bash that runs `eval "$(ssoenv use P)"`): a double-quoted string in which every
+/// character outside `[A-Za-z0-9 _./,:=@+%-]` is an escape, `\xNN` below 0x80, else `\uNNNN` or
+/// `\UNNNNNNNN` (elvish's `\xNN` is a byte, so nothing above ASCII is written that way). elvish
+/// and Python read each escape back as the character; POSIX shells and fish, inside double quotes,
+/// see only letters, digits, those few marks and backslashes followed by `x`, `u` or `U`, which
+/// they keep as they are: no `$`, backquote, `"`, `!` or `\` that could end or act. The text is
+/// printable ASCII, so nothing is left to a terminal's or a decoder's reading of it either.
+fn inert_quote(value: &str) -> String {
     use std::fmt::Write as _;
     let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('\'');
+    quoted.push('"');
     for c in value.chars() {
         match c {
-            '\'' | '\\' => {
-                quoted.push('\\');
-                quoted.push(c);
-            }
-            ' '..='~' => quoted.push(c),
-            c if (c as u32) < 0x100 => {
+            'A'..='Z'
+            | 'a'..='z'
+            | '0'..='9'
+            | ' '
+            | '_'
+            | '.'
+            | '/'
+            | ','
+            | ':'
+            | '='
+            | '@'
+            | '+'
+            | '%'
+            | '-' => quoted.push(c),
+            c if (c as u32) < 0x80 => {
                 let _ = write!(quoted, "\\x{:02x}", c as u32);
             }
             c if (c as u32) < 0x10000 => {
@@ -341,7 +360,7 @@ fn python_quote(value: &str) -> String {
             }
         }
     }
-    quoted.push('\'');
+    quoted.push('"');
     quoted
 }
 
@@ -528,12 +547,12 @@ mod tests {
             ),
             (
                 Shell::Elvish,
-                "set-env AWS_ACCESS_KEY_ID 'ASIAEXAMPLE'\nset-env AWS_REGION 'eu-west-1'\n\
+                "set-env AWS_ACCESS_KEY_ID \"ASIAEXAMPLE\"\nset-env AWS_REGION \"eu-west-1\"\n\
                  unset-env AWS_PROFILE\n",
             ),
             (
                 Shell::Xonsh,
-                "$AWS_ACCESS_KEY_ID = 'ASIAEXAMPLE'\n$AWS_REGION = 'eu-west-1'\n\
+                "$AWS_ACCESS_KEY_ID = \"ASIAEXAMPLE\"\n$AWS_REGION = \"eu-west-1\"\n\
                  if 'AWS_PROFILE' in ${...}: del $AWS_PROFILE\n",
             ),
         ];
@@ -692,67 +711,50 @@ mod tests {
     }
 
     #[test]
-    fn elvish_doubles_single_quotes_and_keeps_everything_else() {
+    fn elvish_and_xonsh_get_a_double_quoted_string_of_escapes() {
         let cases = [
-            ("'", "''''"),
-            ("''", "''''''"),
-            ("it's", "'it''s'"),
-            // No escapes, no variables, no output capture inside single quotes.
-            ("a\\", "'a\\'"),
-            ("\\''\\", "'\\''''\\'"),
+            ("", r#""""#),
             (
-                "$E:HOME (touch x) {x} `x` ~",
-                "'$E:HOME (touch x) {x} `x` ~'",
+                "ASIA/x+y=z,a:b@c%d-e_f.g h",
+                r#""ASIA/x+y=z,a:b@c%d-e_f.g h""#,
             ),
-            ("a\nb\r\n\t", "'a\nb\r\n\t'"),
-            // Curly quotes are ordinary characters to elvish.
-            ("\u{2018}\u{2019}\u{201C}", "'\u{2018}\u{2019}\u{201C}'"),
-            ("';touch x;'", "''';touch x;'''"),
+            ("'", r#""\x27""#),
+            ("\"", r#""\x22""#),
+            ("\\", r#""\x5c""#),
+            (r"\'", r#""\x5c\x27""#),
+            (
+                "$HOME `x` !! ~ *",
+                r#""\x24HOME \x60x\x60 \x21\x21 \x7e \x2a""#,
+            ),
+            ("';touch x;'", r#""\x27\x3btouch x\x3b\x27""#),
+            ("a\nb\r\t", r#""a\x0ab\x0d\x09""#),
+            ("\u{1}\u{7f}\u{80}\u{ff}", r#""\x01\x7f\u0080\u00ff""#),
+            ("é日\u{2018}", r#""\u00e9\u65e5\u2018""#),
+            ("🔑\u{10ffff}", r#""\U0001f511\U0010ffff""#),
         ];
         for (value, quoted) in cases {
-            assert_eq!(elvish_quote(value), quoted, "{value:?}");
+            assert_eq!(inert_quote(value), quoted, "{value:?}");
+            if value.is_empty() {
+                continue; // an unset
+            }
             assert_eq!(
                 rendered(Shell::Elvish, "V", value),
                 format!("set-env V {quoted}\n")
             );
-        }
-    }
-
-    #[test]
-    fn xonsh_gets_a_printable_ascii_python_literal() {
-        let cases = [
-            ("'", r"'\''"),
-            ("it's", r"'it\'s'"),
-            ("\\", r"'\\'"),
-            (r"\'", r"'\\\''"),
-            ("\"", "'\"'"),
-            (
-                "$HOME ${...} $(id) !(id) @(x) {x} `x`",
-                "'$HOME ${...} $(id) !(id) @(x) {x} `x`'",
-            ),
-            ("a\nb\r\t", r"'a\x0ab\x0d\x09'"),
-            ("\u{1}\u{7f}\u{80}\u{ff}", r"'\x01\x7f\x80\xff'"),
-            ("é日\u{2018}", r"'\xe9\u65e5\u2018'"),
-            ("🔑\u{10ffff}", r"'\U0001f511\U0010ffff'"),
-            ("\u{2028}\u{feff}", r"'\u2028\ufeff'"),
-        ];
-        for (value, quoted) in cases {
-            assert_eq!(python_quote(value), quoted, "{value:?}");
             assert_eq!(
                 rendered(Shell::Xonsh, "V", value),
                 format!("$V = {quoted}\n")
             );
         }
-        // Every character of every output is printable ASCII, whatever the value.
+        // Whatever the value: printable ASCII, one pair of quotes, and every backslash starts
+        // an escape of x, u or U (so no backslash that a POSIX shell or fish acts on).
         let all: String = (1..=0x10FFFFu32).filter_map(char::from_u32).collect();
-        let quoted = python_quote(&all);
+        let quoted = inert_quote(&all);
         assert!(quoted.bytes().all(|b| (b' '..=b'~').contains(&b)));
-        // A quote or backslash is only ever escaped, so the literal ends at the last quote.
         let inner = &quoted[1..quoted.len() - 1];
-        let mut escaped = false;
-        for c in inner.chars() {
-            assert!(escaped || c != '\'', "an unescaped quote in {inner:?}");
-            escaped = !escaped && c == '\\';
+        assert!(!inner.contains(['"', '$', '`', '!', '\'', '\n']));
+        for (at, _) in inner.match_indices('\\') {
+            assert!(matches!(inner.as_bytes()[at + 1], b'x' | b'u' | b'U'));
         }
     }
 
@@ -762,13 +764,22 @@ mod tests {
         changes
             .set("Z", "a\"b\\c\nd\u{1}\u{2018}")
             .unset("A")
-            .set("M", "日本");
-        assert_eq!(
-            render(Shell::Json, &changes).ok().as_deref(),
-            Some(
-                "{\"Z\": \"a\\\"b\\\\c\\nd\\u0001\\u2018\", \"A\": null, \"M\": \"\\u65e5\\u672c\"}\n"
-            )
-        );
+            .set("M", "日本 $HOME `id` !!");
+        let text = "{\"Z\": \"a\\\"b\\\\c\\nd\\u0001\\u2018\", \"A\": null, \
+                    \"M\": \"\\u65e5\\u672c \\u0024HOME \\u0060id\\u0060 \\u0021\\u0021\"}\n";
+        for shell in [Shell::Json, Shell::Nu] {
+            assert_eq!(render(shell, &changes).ok().as_deref(), Some(text));
+        }
+        // What a JSON reader sees is the values themselves.
+        let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(parsed["M"], "日本 $HOME `id` !!");
+        assert_eq!(parsed["Z"], "a\"b\\c\nd\u{1}\u{2018}");
+        assert!(parsed["A"].is_null());
+        // No `$`, backquote or `!` in the text, whatever the value.
+        let all: String = (1..=0x10FFFFu32).filter_map(char::from_u32).collect();
+        let json = json_string(&all);
+        assert!(!json.contains(['$', '`', '!']) && json.is_ascii());
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), all);
     }
 
     #[test]

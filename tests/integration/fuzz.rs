@@ -427,46 +427,25 @@ fn read_back(shell: Shell, text: &str) -> Option<Vec<(String, Option<String>)>> 
                 ));
             }
         }
-        Shell::Elvish => {
-            let mut rest = text;
-            while !rest.is_empty() {
-                if let Some(after) = rest.strip_prefix("unset-env ") {
-                    let (name, after) = after.split_once('\n')?;
-                    out.push((name.to_string(), None));
-                    rest = after;
-                    continue;
-                }
-                let (name, after) = rest.strip_prefix("set-env ")?.split_once(" '")?;
-                let mut value = String::new();
-                let mut chars = after.char_indices().peekable();
-                let end = loop {
-                    let (i, c) = chars.next()?;
-                    if c == '\'' {
-                        if chars.peek().is_some_and(|(_, d)| *d == '\'') {
-                            chars.next();
-                        } else {
-                            break i + 1;
-                        }
-                    }
-                    value.push(c);
-                };
-                out.push((name.to_string(), Some(value)));
-                rest = after[end..].strip_prefix('\n')?;
-            }
-        }
-        Shell::Xonsh => {
+        Shell::Elvish | Shell::Xonsh => {
             for line in text.lines() {
-                if let Some(name) = line
-                    .strip_prefix("if '")
-                    .and_then(|l| l.split_once("' in ${...}: del $"))
-                    .and_then(|(name, again)| (name == again).then_some(name))
-                {
+                let unset = match shell {
+                    Shell::Elvish => line.strip_prefix("unset-env "),
+                    _ => line
+                        .strip_prefix("if '")
+                        .and_then(|l| l.split_once("' in ${...}: del $"))
+                        .and_then(|(name, again)| (name == again).then_some(name)),
+                };
+                if let Some(name) = unset {
                     out.push((name.to_string(), None));
                     continue;
                 }
-                let (name, literal) = line.strip_prefix('$')?.split_once(" = '")?;
-                let literal = literal.strip_suffix('\'')?;
-                out.push((name.to_string(), Some(python_literal(literal)?)));
+                let (name, literal) = match shell {
+                    Shell::Elvish => line.strip_prefix("set-env ")?.split_once(" \"")?,
+                    _ => line.strip_prefix('$')?.split_once(" = \"")?,
+                };
+                let literal = literal.strip_suffix('"')?;
+                out.push((name.to_string(), Some(inert_literal(literal)?)));
             }
         }
         Shell::Json | Shell::Nu => {
@@ -482,32 +461,28 @@ fn read_back(shell: Shell, text: &str) -> Option<Vec<(String, Option<String>)>> 
     Some(out)
 }
 
-/// The inside of a single-quoted Python literal as ssoenv writes it for xonsh (printable ASCII,
-/// escapes `\\ \' \xNN \uNNNN \UNNNNNNNN`); None for anything else, an unescaped quote included.
-fn python_literal(text: &str) -> Option<String> {
+/// The inside of the double-quoted string ssoenv writes for elvish and xonsh: only
+/// `[A-Za-z0-9 _./,:=@+%-]` as they are, everything else as `\xNN` (ASCII only), `\uNNNN` or
+/// `\UNNNNNNNN`; None for anything else (so a character a POSIX shell or fish would act on).
+fn inert_literal(text: &str) -> Option<String> {
     let mut value = String::new();
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
-        if !(' '..='~').contains(&c) || c == '\'' {
-            return None;
-        }
-        if c != '\\' {
+        if c.is_ascii_alphanumeric() || " _./,:=@+%-".contains(c) {
             value.push(c);
             continue;
         }
-        let digits = match chars.next()? {
-            e @ ('\\' | '\'') => {
-                value.push(e);
-                continue;
-            }
-            'x' => 2,
-            'u' => 4,
-            'U' => 8,
+        let digits = match (c, chars.next()?) {
+            ('\\', 'x') => 2,
+            ('\\', 'u') => 4,
+            ('\\', 'U') => 8,
             _ => return None,
         };
         let hex: String = chars.by_ref().take(digits).collect();
         (hex.len() == digits).then_some(())?;
-        value.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+        let code = u32::from_str_radix(&hex, 16).ok()?;
+        (digits != 2 || code < 0x80).then_some(())?;
+        value.push(char::from_u32(code)?);
     }
     Some(value)
 }

@@ -707,7 +707,7 @@ pub(crate) struct Tmux {
 }
 
 static TMUX_SERVERS: AtomicUsize = AtomicUsize::new(0);
-const PROMPT: &str = "ssoenv-test$ ";
+pub(crate) const PROMPT: &str = "ssoenv-test$ ";
 
 impl Tmux {
     pub(crate) fn start(w: &World, shell: &[&str]) -> Tmux {
@@ -791,7 +791,7 @@ impl Drop for Tmux {
 }
 
 /// The line the cursor is on: the last one that is not blank.
-fn current_line(pane: &str) -> &str {
+pub(crate) fn current_line(pane: &str) -> &str {
     pane.lines()
         .rev()
         .find(|l| !l.trim().is_empty())

@@ -397,6 +397,45 @@ fn hostile_round_trip(runner: &Runner) {
     }
 }
 
+/// Each hostile value in an output of its own, each evaluated on its own (bash/zsh/dash in a
+/// subshell, as a syntax error in `eval` ends a POSIX shell; fish `source`s each): one value that
+/// breaks the quoting cannot hide behind another's syntax error, which would stop the shell
+/// before anything ran when all are read together.
+fn hostile_values_alone_never_run(runner: &Runner) {
+    let dir = TempDir::new().expect("tempdir");
+    let marker = dir.path().join("pwned");
+    let mut driver = format!("{}\n", runner.prelude);
+    for (i, value) in hostile_values(&marker).iter().enumerate() {
+        let mut changes = EnvChanges::new();
+        changes.set("SSOENV_T", value);
+        let output = render(runner.format, &changes).expect("render");
+        std::fs::write(dir.path().join(format!("out{i}")), output).expect("write out");
+        driver.push_str(&match runner.shell {
+            Shell::Fish => format!("cat out{i} | source 2>/dev/null\n"),
+            _ => format!("( eval \"$(cat out{i})\" ) 2>/dev/null\n"),
+        });
+    }
+    driver.push_str("echo done\n");
+    std::fs::write(dir.path().join("driver"), driver).expect("write driver");
+    let result = runner
+        .command(dir.path(), &["driver"])
+        .output()
+        .expect("start shell");
+    let context = format!(
+        "{} output, one value at a time, in {} {:?} {}",
+        runner.format,
+        runner.program.display(),
+        runner.args,
+        runner.prelude
+    );
+    assert!(!marker.exists(), "a value ran a command: {context}");
+    assert!(
+        String::from_utf8_lossy(&result.stdout).ends_with("done\n"),
+        "{context}\n{}",
+        describe(&result)
+    );
+}
+
 fn hostile_round_trips(shell: Shell, preludes: &[&'static str]) {
     let program = crate::util::tool(shell.name());
     for prelude in preludes {
@@ -441,12 +480,24 @@ fn hostile_values_round_trip_in_xonsh() {
     hostile_round_trips(Shell::Xonsh, &[""]);
 }
 
-/// A format read by the wrong shell (a fish user's `eval "$(ssoenv use P)"` typed in bash, or
-/// bash's output sourced by fish) may fail, but no value may run: every hostile value through
-/// each (format, evaluating shell) pair, zsh also with RC_QUOTES and as sh.
+/// A format read by the wrong shell (a fish user's `eval "$(ssoenv use P)"` typed in bash, bash's
+/// output sourced by fish, or SSOENV_SHELL=xonsh left exported in a bash that evals) may fail, but
+/// no value may run: every hostile value through each (format, evaluating shell) pair, bash also
+/// as posix, zsh also with RC_QUOTES and as sh, and dash. Every format but two: PowerShell's
+/// (single quotes, a quote doubled) cannot be inert where fish reads `\'` inside single quotes as
+/// an escape, and cmd's holds only values with no quote, `%`, `!`, `^` or line break (the rest
+/// are refused), so there is nothing a POSIX shell or fish could be made to run.
 #[test]
 fn hostile_values_never_run_whichever_shell_reads_which_format() {
-    let formats = [Shell::Bash, Shell::Zsh, Shell::Fish];
+    let formats = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Json,
+        Shell::Nu,
+        Shell::Elvish,
+        Shell::Xonsh,
+    ];
     for (shell, preludes) in [
         (Shell::Bash, &["", "set -o posix"][..]),
         (Shell::Zsh, &["", "setopt rc_quotes", "emulate sh"][..]),
@@ -455,22 +506,26 @@ fn hostile_values_never_run_whichever_shell_reads_which_format() {
         let program = crate::util::tool(shell.name());
         for format in formats {
             for prelude in preludes {
-                hostile_round_trip(&Runner {
+                let runner = Runner {
                     format,
                     prelude,
                     ..Runner::new(shell, &program)
-                });
+                };
+                hostile_round_trip(&runner);
+                hostile_values_alone_never_run(&runner);
             }
         }
     }
     // dash, the sh of Debian and Ubuntu, evaluates as bash and zsh do (POSIX).
     let dash = crate::util::tool("dash");
     for format in formats {
-        hostile_round_trip(&Runner {
+        let runner = Runner {
             format,
             args: &[],
             ..Runner::new(Shell::Bash, &dash)
-        });
+        };
+        hostile_round_trip(&runner);
+        hostile_values_alone_never_run(&runner);
     }
 }
 
