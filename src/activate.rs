@@ -42,6 +42,23 @@ pub struct Ready {
     pub role_name: String,
 }
 
+/// Who a profile's credentials act as, (account id, role name), read from the config alone: an
+/// IAM Identity Center profile's settings, a chain's outermost `role_arn`, an `aws login`
+/// session's ARN. None for the kinds ssoenv does not activate. `list` and the picker show it.
+pub fn acts_as(kind: &Kind) -> Option<(String, String)> {
+    match kind {
+        Kind::Sso(sso) => Some((sso.account_id.clone(), sso.role_name.clone())),
+        Kind::AssumeRole(chain) => Some(crate::role_chain::account_and_role(
+            chain.hops.first().map_or("", |h| h.role_arn.as_str()),
+        )),
+        Kind::Login(session) => Some((
+            session.split(':').nth(4).unwrap_or_default().to_string(),
+            login_session::identity(session),
+        )),
+        _ => None,
+    }
+}
+
 /// The live credentials of profile `name`: from the caches while they last, else fetched (and a
 /// sign-in when `policy` allows one).
 pub fn credentials_for(
@@ -73,9 +90,7 @@ pub fn credentials_for(
     if let Kind::AssumeRole(chain) = &profile.kind {
         let (credentials, source) =
             crate::role_chain::credentials(ctx, &config, &profile, chain, policy, force_refresh)?;
-        // Who the credentials act as: the outermost hop's role.
-        let role_arn = chain.hops.first().map_or("", |h| h.role_arn.as_str());
-        let (account_id, role_name) = crate::role_chain::account_and_role(role_arn);
+        let (account_id, role_name) = acts_as(&profile.kind).unwrap_or_default();
         return Ok(Resolved {
             credentials,
             source,

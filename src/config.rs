@@ -248,7 +248,7 @@ impl Config {
                 Ok(Some(sso)) => Kind::Sso(sso),
                 Ok(None) => self
                     .login_kind(name, settings)
-                    .unwrap_or_else(|| other_kind(settings)),
+                    .unwrap_or_else(|| self.other_kind(name, settings)),
                 Err(err) => Kind::Invalid(err),
             }
         };
@@ -365,6 +365,26 @@ impl Config {
         } else {
             Kind::Login(session.to_string())
         })
+    }
+
+    /// The kinds ssoenv does not activate, in botocore's chain order: the credentials file's keys
+    /// (SharedCredentialProvider), then `credential_process` (ProcessProvider), then the config
+    /// file's keys (ConfigProvider).
+    fn other_kind(&self, name: &str, settings: &Settings) -> Kind {
+        // A role_arn without a web identity token file is resolved as a chain before this.
+        if settings.contains("role_arn") {
+            return Kind::WebIdentity;
+        }
+        if self.keys_in_credentials_file.contains(name) {
+            return Kind::StaticKeys;
+        }
+        if let Some(command) = settings.get("credential_process") {
+            return Kind::CredentialProcess(command.to_string());
+        }
+        if settings.contains("aws_access_key_id") {
+            return Kind::StaticKeys;
+        }
+        Kind::Other
     }
 
     /// The `[sso-session NAME]` as a login target (for `login --sso-session`).
@@ -543,20 +563,6 @@ impl Kind {
     }
 }
 
-fn other_kind(settings: &Settings) -> Kind {
-    // A role_arn without a web identity token file is resolved as a chain before this.
-    if settings.contains("role_arn") {
-        return Kind::WebIdentity;
-    }
-    if settings.contains("aws_access_key_id") {
-        return Kind::StaticKeys;
-    }
-    if let Some(command) = settings.get("credential_process") {
-        return Kind::CredentialProcess(command.to_string());
-    }
-    Kind::Other
-}
-
 /// What a profile needs from IAM Identity Center.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sso {
@@ -669,6 +675,18 @@ mod tests {
         assert_eq!(kind("sso").label(), "sso");
         assert_eq!(kind("l").label(), "login");
         assert!(matches!(kind("empty"), Kind::Invalid(why) if why.contains("empty login_session")));
+    }
+
+    #[test]
+    fn credential_process_beats_the_config_files_keys_not_the_credentials_files() {
+        let c = Config::from_texts(
+            "[profile cfg]\naws_access_key_id = A\ncredential_process = x\n\
+             [profile cred]\ncredential_process = x\n",
+            "[cred]\naws_access_key_id = A\naws_secret_access_key = B\n",
+        );
+        let kind = |n: &str| c.profile(n).unwrap().kind;
+        assert_eq!(kind("cfg"), Kind::CredentialProcess("x".into()));
+        assert_eq!(kind("cred"), Kind::StaticKeys);
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod screen;
 
 use std::fmt;
 
-use crate::config::{Config, Kind, Paths};
+use crate::config::{Config, Paths};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 use crate::ui::printable;
@@ -33,22 +33,8 @@ pub fn choices(config: &Config) -> Vec<Choice> {
     let rows: Vec<(String, String, String)> = config
         .profiles()
         .filter_map(|p| {
-            // Who the profile acts as: account/role.
-            let who = match &p.kind {
-                Kind::Sso(sso) => format!("{}/{}", sso.account_id, sso.role_name),
-                // A chained profile acts as its outermost role.
-                Kind::AssumeRole(chain) => {
-                    let arn = chain.hops.first().map_or("", |h| h.role_arn.as_str());
-                    let (account, role) = crate::role_chain::account_and_role(arn);
-                    format!("{account}/{role}")
-                }
-                Kind::Login(session) => format!(
-                    "{}/{}",
-                    session.split(':').nth(4).unwrap_or_default(),
-                    crate::login_session::identity(session)
-                ),
-                _ => return None,
-            };
+            let (account, role) = crate::activate::acts_as(&p.kind)?;
+            let who = format!("{account}/{role}");
             Some((
                 p.name.clone(),
                 printable(&who).into_owned(),

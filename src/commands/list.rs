@@ -260,26 +260,14 @@ struct Row<'a> {
     credentials_seconds_left: Option<i64>,
 }
 
-/// The account and role a chained profile acts as: its outermost role's.
-fn chained_role(chain: &crate::config::Chain) -> (String, String) {
-    crate::role_chain::account_and_role(chain.hops.first().map_or("", |h| h.role_arn.as_str()))
-}
-
 fn row<'a>(p: &'a Profile, state: &State, now: i64) -> Row<'a> {
     let sso = match &p.kind {
         Kind::Sso(sso) => Some(sso),
         _ => None,
     };
-    let (account_id, role_name) = match (&p.kind, sso) {
-        (_, Some(s)) => (
-            Some(Cow::Borrowed(s.account_id.as_str())),
-            Some(Cow::Borrowed(s.role_name.as_str())),
-        ),
-        (Kind::AssumeRole(chain), None) => {
-            let (account, role) = chained_role(chain);
-            (Some(Cow::Owned(account)), Some(Cow::Owned(role)))
-        }
-        _ => (None, None),
+    let (account_id, role_name) = match crate::activate::acts_as(&p.kind) {
+        Some((account, role)) => (Some(Cow::Owned(account)), Some(Cow::Owned(role))),
+        None => (None, None),
     };
     Row {
         name: &p.name,
@@ -318,26 +306,19 @@ fn table(profiles: &[(Profile, State)], now: i64) -> String {
     let rows: Vec<[Cow<str>; 8]> = profiles
         .iter()
         .map(|(p, state)| {
-            let (account, role, session) = match &p.kind {
-                Kind::Sso(s) => (
-                    Cow::Borrowed(s.account_id.as_str()),
-                    Cow::Borrowed(s.role_name.as_str()),
-                    s.session.as_deref().unwrap_or("-"),
-                ),
-                Kind::AssumeRole(chain) => {
-                    let (account, role) = chained_role(chain);
-                    // The session the chain signs in through, beside its SIGNED-IN state.
-                    let session = match &chain.root {
-                        crate::config::Root::Sso { sso, .. } => sso.session.as_deref(),
-                        _ => None,
-                    };
-                    (
-                        Cow::Owned(account),
-                        Cow::Owned(role),
-                        session.unwrap_or("-"),
-                    )
-                }
-                _ => (Cow::Borrowed("-"), Cow::Borrowed("-"), "-"),
+            // The session the profile (or its chain's root) signs in through.
+            let session = match &p.kind {
+                Kind::Sso(s) => s.session.as_deref(),
+                Kind::AssumeRole(chain) => match &chain.root {
+                    crate::config::Root::Sso { sso, .. } => sso.session.as_deref(),
+                    _ => None,
+                },
+                _ => None,
+            }
+            .unwrap_or("-");
+            let (account, role) = match crate::activate::acts_as(&p.kind) {
+                Some((account, role)) => (Cow::Owned(account), Cow::Owned(role)),
+                None => (Cow::Borrowed("-"), Cow::Borrowed("-")),
             };
             [
                 printable(&p.name),

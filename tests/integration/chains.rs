@@ -635,6 +635,8 @@ fn logout_of_a_chain_ends_its_root_session_and_its_assumed_roles() {
     );
 }
 
+// tmux drives the terminal: Unix only.
+#[cfg(unix)]
 #[test]
 fn an_mfa_code_is_asked_on_the_terminal_once() {
     use crate::shell_integration::Tmux;
