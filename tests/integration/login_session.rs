@@ -369,3 +369,159 @@ fn status_list_exec_and_credential_process_take_login_profiles() {
     assert_eq!(stdout(&out), seeded.access_key_id);
     assert_eq!(w.mock.total(), 0);
 }
+
+/// The sign-in URL as the terminal shows it (after `ssoenv:   `): the pane wraps it, and a URL
+/// holds no blanks.
+#[cfg(unix)]
+fn url_on_pane(pane: &str) -> String {
+    let mut lines = pane.lines().skip_while(|l| !l.contains("/v1/authorize?"));
+    let first = lines.next().unwrap_or_default();
+    let mut url = first[first.find("http").unwrap_or(0)..]
+        .trim_end()
+        .to_string();
+    for more in lines {
+        if more.is_empty() || more.contains(char::is_whitespace) {
+            break;
+        }
+        url.push_str(more);
+    }
+    url
+}
+
+/// The person on another device: they open the URL, sign in, and read the code the
+/// confirmation page shows.
+#[cfg(unix)]
+fn confirmation_page_code(url: &str) -> String {
+    let curl = crate::util::tool("curl");
+    let out = Command::new(curl)
+        .args(["-fsSL", "--noproxy", "*", "--max-time", "10", url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = String::from_utf8(out.stdout).unwrap();
+    let code = page
+        .split("<p>")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .unwrap_or_else(|| panic!("no code on the page: {page}"));
+    code.to_string()
+}
+
+// tmux drives the terminal: Unix only.
+#[cfg(unix)]
+#[test]
+fn with_no_browser_the_person_signs_in_elsewhere_and_pastes_the_code_on_the_terminal() {
+    use crate::shell_integration::Tmux;
+    // A browser is there, but --no-browser asks for the cross-device flow.
+    let w = world().with_browser();
+    let bash = crate::util::tool("bash").to_string_lossy().into_owned();
+    let t = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]);
+    t.wait_prompt(1);
+    t.type_text(
+        "eval \"$(ssoenv use console --no-browser --shell bash)\"; \
+         echo \"status=$? key=$AWS_ACCESS_KEY_ID account=$SSOENV_ACCOUNT_ID\"",
+    );
+    t.keys(&["Enter"]);
+    let pane = t.wait("the paste prompt", |p| {
+        p.contains("paste the authorization code")
+    });
+    assert!(pane.contains("on any device at:"), "{pane}");
+    let url = url_on_pane(&pane);
+    assert!(
+        url.starts_with(&format!(
+            "{}/v1/authorize?response_type=code&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fcross-device&state=",
+            w.mock.url()
+        )),
+        "{url}"
+    );
+    let code = confirmation_page_code(&url);
+    assert_eq!(Some(code.clone()), w.mock.signin_confirmation_code());
+    t.type_text(&code);
+    t.keys(&["Enter"]);
+    let pane = t.wait("the exports", |p| p.contains("status=0 key=ASIALOGIN"));
+    assert!(pane.contains("account=333333333333"), "{pane}");
+    assert!(w.browser_visits().is_empty(), "{:?}", w.browser_visits());
+    assert_eq!(w.mock.signin_verifier_lengths(), [64]);
+    assert!(
+        w.mock.signin_rejections().is_empty(),
+        "{:?}",
+        w.mock.signin_rejections()
+    );
+    // Cached in the CLI's format, under the cross-device client its refresh is bound to.
+    let entry = read_entry(&w);
+    assert_eq!(entry["clientId"], "arn:aws:signin:::devtools/cross-device");
+    assert_eq!(entry["accessToken"]["accountId"], "333333333333");
+    let key = entry["accessToken"]["accessKeyId"].as_str().unwrap();
+    assert!(pane.contains(&format!("status=0 key={key} ")), "{pane}");
+    assert!(!pane.contains(entry["refreshToken"].as_str().unwrap()));
+    // And the entry refreshes (with the key and client ssoenv stored).
+    entry_expired(&w);
+    let env = w.use_ok(&["--no-login", "console"]);
+    assert_ne!(env["AWS_ACCESS_KEY_ID"], key);
+    assert!(
+        w.mock.signin_rejections().is_empty(),
+        "{:?}",
+        w.mock.signin_rejections()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_wrong_pasted_code_is_a_clear_error_and_nothing_is_cached() {
+    use crate::shell_integration::Tmux;
+    let w = world();
+    let bash = crate::util::tool("bash").to_string_lossy().into_owned();
+    let t = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]);
+    t.wait_prompt(1);
+    let run = "out=$(ssoenv use console --use-device-code --shell bash); \
+               echo \"status=$? out=[$out]\"";
+    // Not a code at all.
+    t.type_text(run);
+    t.keys(&["Enter"]);
+    t.wait("the paste prompt", |p| {
+        p.contains("paste the authorization code")
+    });
+    t.type_text("hello");
+    t.keys(&["Enter"]);
+    let pane = t.wait("the first failure", |p| p.contains("status=1 out=[]"));
+    assert!(
+        pane.contains("not the base64 code the sign-in page shows"),
+        "{pane}"
+    );
+    // A well-formed code for this sign-in that the service never issued: refused by the service.
+    t.type_text("clear");
+    t.keys(&["Enter"]);
+    t.wait("a clear screen", |p| !p.contains("status=1"));
+    t.type_text(run);
+    t.keys(&["Enter"]);
+    let pane = t.wait("the paste prompt", |p| {
+        p.contains("paste the authorization code")
+    });
+    let url = url_on_pane(&pane);
+    let state = url
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("state="))
+        .unwrap_or_else(|| panic!("{url}"))
+        .to_string();
+    use base64::Engine as _;
+    let forged = base64::engine::general_purpose::STANDARD
+        .encode(format!("state={state}&code=signin-code-never-issued"));
+    t.type_text(&forged);
+    t.keys(&["Enter"]);
+    let pane = t.wait("the second failure", |p| p.contains("status=1 out=[]"));
+    assert!(pane.contains("AUTHCODE_EXPIRED"), "{pane}");
+    assert!(pane.contains("ssoenv login console"), "{pane}");
+    assert_eq!(w.mock.count(SIGNIN_TOKEN), 1);
+    assert!(!entry_path(&w).exists(), "a failed sign-in was cached");
+    let cached: Vec<PathBuf> = std::fs::read_dir(w.path("login/cache"))
+        .into_iter()
+        .flatten()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert!(cached.is_empty(), "{cached:?}");
+}
