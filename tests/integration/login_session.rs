@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::engine::World;
-use crate::support::mock::{DEFAULT_LOGIN_ARN, SIGNIN_TOKEN, SeededLogin};
+use crate::support::mock::{DEFAULT_LOGIN_ARN, SIGNIN_AUTHORIZE, SIGNIN_TOKEN, SeededLogin};
 use crate::util::{assert_fails, stderr, stdout};
 
 const CONFIG: &str = "\
@@ -524,4 +524,55 @@ fn a_wrong_pasted_code_is_a_clear_error_and_nothing_is_cached() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     assert!(cached.is_empty(), "{cached:?}");
+}
+
+/// `exec --serve` on a login profile whose credentials last 5 minutes (inside the refresh window,
+/// so each request for credentials refreshes): the real botocore in the command reads twice and
+/// gets two sets, each from a DPoP refresh; nobody signs in (there is no browser or terminal).
+#[cfg(unix)]
+#[test]
+fn exec_serve_refreshes_a_login_session_for_botocore_with_no_sign_in() {
+    let python = crate::util::python_with_botocore();
+    let w = world();
+    w.mock.signin_expires_in(300);
+    let seeded = seed(&w, 4 * 60);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/container_child.py");
+    let out = w.sb.run(&[
+        "exec",
+        "--serve",
+        "console",
+        "--",
+        python.to_str().unwrap(),
+        script.to_str().unwrap(),
+        "twice",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["method"], "container-role", "{doc}");
+    let (first, second) = (&doc["first"], &doc["second"]);
+    assert!(first[0].as_str().unwrap().starts_with("ASIALOGIN"), "{doc}");
+    assert_ne!(first[0], seeded.access_key_id.as_str());
+    assert_ne!(first, second, "the second read got the same credentials");
+    assert_eq!(doc["env"]["SSOENV_PROFILE"], "console");
+    assert_eq!(doc["env"]["AWS_REGION"], "us-west-2");
+    // One refresh when the command started, one for each read; each proof verified, and the
+    // last set is the entry's (written back for the AWS CLI).
+    assert!(
+        w.mock.count(SIGNIN_TOKEN) >= 3,
+        "{}",
+        w.mock.count(SIGNIN_TOKEN)
+    );
+    assert_eq!(w.mock.signin_proofs_verified(), w.mock.count(SIGNIN_TOKEN));
+    assert!(
+        w.mock.signin_rejections().is_empty(),
+        "{:?}",
+        w.mock.signin_rejections()
+    );
+    assert_eq!(
+        read_entry(&w)["accessToken"]["accessKeyId"],
+        second[0].clone()
+    );
+    // No sign-in: no code redeemed, no authorize page.
+    assert!(w.mock.signin_verifier_lengths().is_empty());
+    assert_eq!(w.mock.count(SIGNIN_AUTHORIZE), 0);
 }
