@@ -576,3 +576,39 @@ fn exec_serve_refreshes_a_login_session_for_botocore_with_no_sign_in() {
     assert!(w.mock.signin_verifier_lengths().is_empty());
     assert_eq!(w.mock.count(SIGNIN_AUTHORIZE), 0);
 }
+
+/// The quiet refresh before a prompt (`use --no-login`): an entry near its end is refreshed and
+/// nobody is asked to sign in; when the service ends the session, status 1, nothing for the
+/// shell to evaluate, and the way to sign in again.
+#[test]
+fn the_quiet_refresh_refreshes_a_login_session_and_never_signs_in() {
+    let w = world().with_browser();
+    let seeded = seed(&w, 4 * 60);
+    let env = w.use_ok(&["--no-login", "console"]);
+    assert_ne!(env["AWS_ACCESS_KEY_ID"], seeded.access_key_id);
+    assert_eq!(
+        env["AWS_ACCESS_KEY_ID"],
+        read_entry(&w)["accessToken"]["accessKeyId"]
+            .as_str()
+            .unwrap()
+    );
+    assert_eq!(w.mock.count(SIGNIN_TOKEN), 1);
+    assert!(
+        w.mock.signin_rejections().is_empty(),
+        "{:?}",
+        w.mock.signin_rejections()
+    );
+
+    entry_expired(&w);
+    w.mock.signin_deny_next_refresh("TOKEN_EXPIRED");
+    let out =
+        w.sb.run(&["use", "--no-login", "--shell", "bash", "console"]);
+    let err = assert_fails(&out, 1);
+    assert!(err.contains("TOKEN_EXPIRED"), "{err}");
+    assert!(err.contains("ssoenv login console"), "{err}");
+    assert_eq!(w.mock.count(SIGNIN_TOKEN), 2);
+    // Never a sign-in: no browser, no authorize page, no code redeemed.
+    assert!(w.browser_visits().is_empty(), "{:?}", w.browser_visits());
+    assert_eq!(w.mock.count(SIGNIN_AUTHORIZE), 0);
+    assert!(w.mock.signin_verifier_lengths().is_empty());
+}
