@@ -612,3 +612,17 @@ fn the_quiet_refresh_refreshes_a_login_session_and_never_signs_in() {
     assert_eq!(w.mock.count(SIGNIN_AUTHORIZE), 0);
     assert!(w.mock.signin_verifier_lengths().is_empty());
 }
+
+/// `ssoenv login NAME` does not create profiles (`aws login --profile NAME` does): for one that
+/// does not exist, the error says how to make it.
+#[test]
+fn login_for_a_profile_that_does_not_exist_says_how_to_create_one() {
+    let w = world();
+    let out = w.sb.run(&["login", "newprof"]);
+    let err = assert_fails(&out, 1);
+    assert!(err.contains("profile \"newprof\": not found"), "{err}");
+    assert!(err.contains("`aws login --profile newprof`"), "{err}");
+    assert!(err.contains("add `login_session = ARN`"), "{err}");
+    assert!(!entry_path(&w).exists());
+    assert_eq!(w.mock.total(), 0);
+}
