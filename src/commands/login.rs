@@ -36,7 +36,14 @@ pub fn run(args: &LoginArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome
                 ));
                 return Ok(Outcome::Print(String::new()));
             }
-            let target = sign_in_profile(config, &name)?;
+            let known = config.profile_names().any(|n| n == name);
+            let target = sign_in_profile(config, &name).map_err(|err| {
+                if known {
+                    err
+                } else {
+                    how_to_create(err, &name)
+                }
+            })?;
             (target.sso.login_target(), target.endpoints()?)
         }
     };
@@ -56,6 +63,20 @@ pub fn run(args: &LoginArgs, ui: &dyn Ui, settings: &Settings) -> Result<Outcome
         token.expires_at
     ));
     Ok(Outcome::Print(String::new()))
+}
+
+/// `login NAME` for a profile that does not exist: ssoenv does not create one (`aws login
+/// --profile NAME` does), so the hint says how, after any "did you mean".
+fn how_to_create(err: Error, name: &str) -> Error {
+    let create = format!(
+        "to create it, run `aws login --profile {name}`, or add `login_session = ARN` and a \
+         region to [profile {name}] (`ssoenv configure` for an IAM Identity Center account)"
+    );
+    let hint = match &err.hint {
+        Some(hint) => format!("{hint}; {create}"),
+        None => create,
+    };
+    err.with_hint(hint)
 }
 
 /// The profile whose session `login NAME` signs in to: the profile itself, or for a chained

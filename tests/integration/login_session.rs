@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::engine::World;
-use crate::support::mock::{DEFAULT_LOGIN_ARN, SIGNIN_TOKEN, SeededLogin};
+use crate::support::mock::{DEFAULT_LOGIN_ARN, SIGNIN_AUTHORIZE, SIGNIN_TOKEN, SeededLogin};
 use crate::util::{assert_fails, stderr, stdout};
 
 const CONFIG: &str = "\
@@ -367,5 +367,262 @@ fn status_list_exec_and_credential_process_take_login_profiles() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), seeded.access_key_id);
+    assert_eq!(w.mock.total(), 0);
+}
+
+/// The sign-in URL as the terminal shows it (after `ssoenv:   `): the pane wraps it, and a URL
+/// holds no blanks.
+#[cfg(unix)]
+fn url_on_pane(pane: &str) -> String {
+    let mut lines = pane.lines().skip_while(|l| !l.contains("/v1/authorize?"));
+    let first = lines.next().unwrap_or_default();
+    let mut url = first[first.find("http").unwrap_or(0)..]
+        .trim_end()
+        .to_string();
+    for more in lines {
+        if more.is_empty() || more.contains(char::is_whitespace) {
+            break;
+        }
+        url.push_str(more);
+    }
+    url
+}
+
+/// The person on another device: they open the URL, sign in, and read the code the
+/// confirmation page shows.
+#[cfg(unix)]
+fn confirmation_page_code(url: &str) -> String {
+    let curl = crate::util::tool("curl");
+    let out = Command::new(curl)
+        .args(["-fsSL", "--noproxy", "*", "--max-time", "10", url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = String::from_utf8(out.stdout).unwrap();
+    let code = page
+        .split("<p>")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .unwrap_or_else(|| panic!("no code on the page: {page}"));
+    code.to_string()
+}
+
+// tmux drives the terminal: Unix only.
+#[cfg(unix)]
+#[test]
+fn with_no_browser_the_person_signs_in_elsewhere_and_pastes_the_code_on_the_terminal() {
+    use crate::shell_integration::Tmux;
+    // A browser is there, but --no-browser asks for the cross-device flow.
+    let w = world().with_browser();
+    let bash = crate::util::tool("bash").to_string_lossy().into_owned();
+    let t = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]);
+    t.wait_prompt(1);
+    t.type_text(
+        "eval \"$(ssoenv use console --no-browser --shell bash)\"; \
+         echo \"status=$? key=$AWS_ACCESS_KEY_ID account=$SSOENV_ACCOUNT_ID\"",
+    );
+    t.keys(&["Enter"]);
+    let pane = t.wait("the paste prompt", |p| {
+        p.contains("paste the authorization code")
+    });
+    assert!(pane.contains("on any device at:"), "{pane}");
+    let url = url_on_pane(&pane);
+    assert!(
+        url.starts_with(&format!(
+            "{}/v1/authorize?response_type=code&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fcross-device&state=",
+            w.mock.url()
+        )),
+        "{url}"
+    );
+    let code = confirmation_page_code(&url);
+    assert_eq!(Some(code.clone()), w.mock.signin_confirmation_code());
+    t.type_text(&code);
+    t.keys(&["Enter"]);
+    let pane = t.wait("the exports", |p| p.contains("status=0 key=ASIALOGIN"));
+    assert!(pane.contains("account=333333333333"), "{pane}");
+    assert!(w.browser_visits().is_empty(), "{:?}", w.browser_visits());
+    assert_eq!(w.mock.signin_verifier_lengths(), [64]);
+    assert!(
+        w.mock.signin_rejections().is_empty(),
+        "{:?}",
+        w.mock.signin_rejections()
+    );
+    // Cached in the CLI's format, under the cross-device client its refresh is bound to.
+    let entry = read_entry(&w);
+    assert_eq!(entry["clientId"], "arn:aws:signin:::devtools/cross-device");
+    assert_eq!(entry["accessToken"]["accountId"], "333333333333");
+    let key = entry["accessToken"]["accessKeyId"].as_str().unwrap();
+    assert!(pane.contains(&format!("status=0 key={key} ")), "{pane}");
+    assert!(!pane.contains(entry["refreshToken"].as_str().unwrap()));
+    // And the entry refreshes (with the key and client ssoenv stored).
+    entry_expired(&w);
+    let env = w.use_ok(&["--no-login", "console"]);
+    assert_ne!(env["AWS_ACCESS_KEY_ID"], key);
+    assert!(
+        w.mock.signin_rejections().is_empty(),
+        "{:?}",
+        w.mock.signin_rejections()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_wrong_pasted_code_is_a_clear_error_and_nothing_is_cached() {
+    use crate::shell_integration::Tmux;
+    let w = world();
+    let bash = crate::util::tool("bash").to_string_lossy().into_owned();
+    let t = Tmux::start(&w, &[&bash, "--noprofile", "--norc"]);
+    t.wait_prompt(1);
+    let run = "out=$(ssoenv use console --use-device-code --shell bash); \
+               echo \"status=$? out=[$out]\"";
+    // Not a code at all.
+    t.type_text(run);
+    t.keys(&["Enter"]);
+    t.wait("the paste prompt", |p| {
+        p.contains("paste the authorization code")
+    });
+    t.type_text("hello");
+    t.keys(&["Enter"]);
+    let pane = t.wait("the first failure", |p| p.contains("status=1 out=[]"));
+    assert!(
+        pane.contains("not the base64 code the sign-in page shows"),
+        "{pane}"
+    );
+    // A well-formed code for this sign-in that the service never issued: refused by the service.
+    t.type_text("clear");
+    t.keys(&["Enter"]);
+    t.wait("a clear screen", |p| !p.contains("status=1"));
+    t.type_text(run);
+    t.keys(&["Enter"]);
+    let pane = t.wait("the paste prompt", |p| {
+        p.contains("paste the authorization code")
+    });
+    let url = url_on_pane(&pane);
+    let state = url
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("state="))
+        .unwrap_or_else(|| panic!("{url}"))
+        .to_string();
+    use base64::Engine as _;
+    let forged = base64::engine::general_purpose::STANDARD
+        .encode(format!("state={state}&code=signin-code-never-issued"));
+    t.type_text(&forged);
+    t.keys(&["Enter"]);
+    let pane = t.wait("the second failure", |p| p.contains("status=1 out=[]"));
+    assert!(pane.contains("AUTHCODE_EXPIRED"), "{pane}");
+    assert!(pane.contains("ssoenv login console"), "{pane}");
+    assert_eq!(w.mock.count(SIGNIN_TOKEN), 1);
+    assert!(!entry_path(&w).exists(), "a failed sign-in was cached");
+    let cached: Vec<PathBuf> = std::fs::read_dir(w.path("login/cache"))
+        .into_iter()
+        .flatten()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert!(cached.is_empty(), "{cached:?}");
+}
+
+/// `exec --serve` on a login profile whose credentials last 5 minutes (inside the refresh window,
+/// so each request for credentials refreshes): the real botocore in the command reads twice and
+/// gets two sets, each from a DPoP refresh; nobody signs in (there is no browser or terminal).
+#[cfg(unix)]
+#[test]
+fn exec_serve_refreshes_a_login_session_for_botocore_with_no_sign_in() {
+    let python = crate::util::python_with_botocore();
+    let w = world();
+    w.mock.signin_expires_in(300);
+    let seeded = seed(&w, 4 * 60);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/container_child.py");
+    let out = w.sb.run(&[
+        "exec",
+        "--serve",
+        "console",
+        "--",
+        python.to_str().unwrap(),
+        script.to_str().unwrap(),
+        "twice",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["method"], "container-role", "{doc}");
+    let (first, second) = (&doc["first"], &doc["second"]);
+    assert!(first[0].as_str().unwrap().starts_with("ASIALOGIN"), "{doc}");
+    assert_ne!(first[0], seeded.access_key_id.as_str());
+    assert_ne!(first, second, "the second read got the same credentials");
+    assert_eq!(doc["env"]["SSOENV_PROFILE"], "console");
+    assert_eq!(doc["env"]["AWS_REGION"], "us-west-2");
+    // One refresh when the command started, one for each read; each proof verified, and the
+    // last set is the entry's (written back for the AWS CLI).
+    assert!(
+        w.mock.count(SIGNIN_TOKEN) >= 3,
+        "{}",
+        w.mock.count(SIGNIN_TOKEN)
+    );
+    assert_eq!(w.mock.signin_proofs_verified(), w.mock.count(SIGNIN_TOKEN));
+    assert!(
+        w.mock.signin_rejections().is_empty(),
+        "{:?}",
+        w.mock.signin_rejections()
+    );
+    assert_eq!(
+        read_entry(&w)["accessToken"]["accessKeyId"],
+        second[0].clone()
+    );
+    // No sign-in: no code redeemed, no authorize page.
+    assert!(w.mock.signin_verifier_lengths().is_empty());
+    assert_eq!(w.mock.count(SIGNIN_AUTHORIZE), 0);
+}
+
+/// The quiet refresh before a prompt (`use --no-login`): an entry near its end is refreshed and
+/// nobody is asked to sign in; when the service ends the session, status 1, nothing for the
+/// shell to evaluate, and the way to sign in again.
+#[test]
+fn the_quiet_refresh_refreshes_a_login_session_and_never_signs_in() {
+    let w = world().with_browser();
+    let seeded = seed(&w, 4 * 60);
+    let env = w.use_ok(&["--no-login", "console"]);
+    assert_ne!(env["AWS_ACCESS_KEY_ID"], seeded.access_key_id);
+    assert_eq!(
+        env["AWS_ACCESS_KEY_ID"],
+        read_entry(&w)["accessToken"]["accessKeyId"]
+            .as_str()
+            .unwrap()
+    );
+    assert_eq!(w.mock.count(SIGNIN_TOKEN), 1);
+    assert!(
+        w.mock.signin_rejections().is_empty(),
+        "{:?}",
+        w.mock.signin_rejections()
+    );
+
+    entry_expired(&w);
+    w.mock.signin_deny_next_refresh("TOKEN_EXPIRED");
+    let out =
+        w.sb.run(&["use", "--no-login", "--shell", "bash", "console"]);
+    let err = assert_fails(&out, 1);
+    assert!(err.contains("TOKEN_EXPIRED"), "{err}");
+    assert!(err.contains("ssoenv login console"), "{err}");
+    assert_eq!(w.mock.count(SIGNIN_TOKEN), 2);
+    // Never a sign-in: no browser, no authorize page, no code redeemed.
+    assert!(w.browser_visits().is_empty(), "{:?}", w.browser_visits());
+    assert_eq!(w.mock.count(SIGNIN_AUTHORIZE), 0);
+    assert!(w.mock.signin_verifier_lengths().is_empty());
+}
+
+/// `ssoenv login NAME` does not create profiles (`aws login --profile NAME` does): for one that
+/// does not exist, the error says how to make it.
+#[test]
+fn login_for_a_profile_that_does_not_exist_says_how_to_create_one() {
+    let w = world();
+    let out = w.sb.run(&["login", "newprof"]);
+    let err = assert_fails(&out, 1);
+    assert!(err.contains("profile \"newprof\": not found"), "{err}");
+    assert!(err.contains("`aws login --profile newprof`"), "{err}");
+    assert!(err.contains("add `login_session = ARN`"), "{err}");
+    assert!(!entry_path(&w).exists());
     assert_eq!(w.mock.total(), 0);
 }
