@@ -359,8 +359,9 @@ impl Config {
         }
         Some(if session.trim().is_empty() {
             Kind::Invalid(format!(
-                "profile \"{name}\" has an empty login_session; run `ssoenv login {name}` (or \
-                 `aws login --profile {name}`) to sign in and set it"
+                "profile \"{name}\" has an empty login_session; run `ssoenv login {word}` (or \
+                 `aws login --profile {word}`) to sign in and set it",
+                word = crate::shell::word(name)
             ))
         } else {
             Kind::Login(session.to_string())

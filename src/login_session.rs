@@ -70,7 +70,7 @@ impl<'a> Target<'a> {
 
     /// How to sign in again, for hints.
     pub fn login_hint(&self) -> String {
-        let name = &self.profile.name;
+        let name = crate::shell::word(&self.profile.name);
         format!("run `ssoenv login {name}` (or `aws login --profile {name}`) to sign in again")
     }
 

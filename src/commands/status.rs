@@ -194,7 +194,11 @@ fn login_status(args: &StatusArgs, ui: &dyn Ui, name: &str, session: &str) -> Re
         )));
     }
     let credentials = match expires {
-        None => format!("none ({}): `ssoenv login {name}` signs in", path.display()),
+        None => format!(
+            "none ({}): `ssoenv login {}` signs in",
+            path.display(),
+            crate::shell::word(name)
+        ),
         Some(t) => format!(
             "{}, refreshed while the session lasts (up to 12 hours) ({})",
             left(t - now, t),

@@ -45,8 +45,8 @@ pub fn sign_in(ctx: &Context, http: &Http, s: &SignIn) -> Result<(String, Entry)
             "no browser can be opened here and there is no terminal to paste a sign-in code into",
         )
         .with_hint(format!(
-            "run `ssoenv login {}` in a terminal (or `aws login --profile {}`)",
-            s.profile, s.profile
+            "run `ssoenv login {word}` in a terminal (or `aws login --profile {word}`)",
+            word = crate::shell::word(s.profile)
         )));
     }
     let key = DpopKey::generate().map_err(|why| Error::new(what(), why))?;
@@ -78,8 +78,8 @@ pub fn sign_in(ctx: &Context, http: &Http, s: &SignIn) -> Result<(String, Entry)
             let url =
                 signin_oauth::authorize_url(s.base, CROSS_DEVICE, &state, &challenge, &redirect);
             ctx.ui.say(&format!(
-                "no browser can be opened here: sign in to AWS for profile \"{}\" on any \
-                 device at:",
+                "sign in to AWS for profile \"{}\" in a browser on any device (this one or \
+                 another) at:",
                 s.profile
             ));
             ctx.ui.say(&format!("  {url}"));
@@ -97,7 +97,10 @@ pub fn sign_in(ctx: &Context, http: &Http, s: &SignIn) -> Result<(String, Entry)
         verifier: &verifier,
         redirect_uri: &redirect_uri,
     };
-    let hint = format!("run `ssoenv login {}` to try again", s.profile);
+    let hint = format!(
+        "run `ssoenv login {}` to try again",
+        crate::shell::word(s.profile)
+    );
     let out = signin_oauth::create_token(http, s.base, client, &grant, &key).map_err(
         |err: ApiError| Call::signin("(new)", "redeeming the sign-in", s.region, &hint).error(err),
     )?;

@@ -429,7 +429,10 @@ fn with_no_browser_the_person_signs_in_elsewhere_and_pastes_the_code_on_the_term
     let pane = t.wait("the paste prompt", |p| {
         p.contains("paste the authorization code")
     });
-    assert!(pane.contains("on any device at:"), "{pane}");
+    assert!(
+        pane.contains("on any device (this one or another) at:"),
+        "{pane}"
+    );
     let url = url_on_pane(&pane);
     assert!(
         url.starts_with(&format!(
