@@ -13,7 +13,7 @@ use ssoenv::sso::sts::AssumeRole;
 
 use crate::engine::{CONFIG, CORP_TOKEN, World, eval_bash};
 use crate::support::{HOSTILE_VALUE, StsRole};
-use crate::util::{Sandbox, assert_fails, stderr, stdout, tool};
+use crate::util::{Sandbox, assert_fails, json_of, stderr, stdout, support_file, tool};
 
 /// `[profile hub]` is the engine's `dev` (an sso-session profile); `deploy` assumes a role from
 /// it, `ops` one more from `deploy`.
@@ -322,8 +322,7 @@ fn hostile_role_and_profile_names_stay_inert_in_every_shell() {
 /// STS stubbed by `replies`, innermost hop first; with none, any STS call fails it.
 fn botocore_resolves(sb: &Sandbox, profile: &str, replies: &Value) -> Value {
     let python = crate::util::python_with_botocore();
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_profile_chain.py");
+    let script = support_file("botocore_profile_chain.py");
     let out = Command::new(python)
         .arg(script)
         .arg(profile)
@@ -332,12 +331,7 @@ fn botocore_resolves(sb: &Sandbox, profile: &str, replies: &Value) -> Value {
         .env("HOME", sb.home())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "botocore failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_of(&out, "botocore")
 }
 
 /// A two-hop chain from access keys, with every AssumeRole setting ssoenv and botocore key on.
@@ -753,8 +747,7 @@ fn the_console_and_exec_serve_take_a_chain_too() {
     let before = w.mock.sts_issued();
     let signed_in = w.mock.authorize_hits();
     let python = crate::util::python_with_botocore();
-    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/support/container_child.py");
+    let script = support_file("container_child.py");
     let out = w.sb.run(&[
         "exec",
         "--serve",

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::engine::World;
 use crate::support::mock::{DEFAULT_LOGIN_ARN, SIGNIN_TOKEN, SeededLogin};
-use crate::util::{assert_fails, stderr, stdout};
+use crate::util::{assert_fails, json_of, stderr, stdout, support_file};
 
 const CONFIG: &str = "\
 [profile console]
@@ -170,7 +170,7 @@ fn a_refresh_signed_by_another_key_is_refused_by_the_mock() {
 
 /// What botocore resolves for `profile` inside the sandbox, pointed at the mock.
 fn botocore(python: &Path, w: &World, profile: &str) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_login.py");
+    let script = support_file("botocore_login.py");
     let (k, v) = w.mock.signin_env();
     let out = Command::new(python)
         .arg(script)
@@ -180,12 +180,7 @@ fn botocore(python: &Path, w: &World, profile: &str) -> Value {
         .env(k, v)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "botocore failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_of(&out, "botocore")
 }
 
 #[test]

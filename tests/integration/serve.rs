@@ -15,7 +15,7 @@ use crate::support::MockSso;
 use crate::util::{spawn_piped, stderr, stdout};
 
 fn child_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/container_child.py")
+    crate::util::support_file("container_child.py")
 }
 
 /// A world whose role credentials last 5 minutes (inside every refresh window, so each request

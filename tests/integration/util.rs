@@ -89,6 +89,25 @@ pub fn assert_fails(out: &Output, code: i32) -> String {
     err
 }
 
+/// A script of `tests/support` (the botocore oracles and the like).
+pub fn support_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/support")
+        .join(name)
+}
+
+/// The JSON an oracle printed (a botocore script and the like). Its failure fails the test, with
+/// what it said on stderr.
+#[track_caller]
+pub fn json_of<T: serde::de::DeserializeOwned>(out: &Output, what: &str) -> T {
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
