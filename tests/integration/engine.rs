@@ -58,6 +58,20 @@ impl World {
         World { mock, sb }
     }
 
+    /// A world whose role credentials last 5 minutes (inside every refresh window, so each
+    /// request for credentials is answered with new ones), with the AWS CLI's token for
+    /// [sso-session corp] seeded to expire in `token_ttl` seconds.
+    pub fn short_lived(token_ttl: i64) -> World {
+        let w = World::with_mock(
+            MockSso::builder()
+                .interval(0)
+                .role_credentials_ttl_secs(300)
+                .start(),
+        );
+        w.seed_cli_token(token_ttl);
+        w
+    }
+
     pub fn with_browser(mut self) -> World {
         self.sb.env("BROWSER", browser_command());
         self

@@ -1454,114 +1454,149 @@ fn bash_completion_after_a_quote_runs_nothing() {
 /// stay as they were and the prompt segment says "expiring", then "expired". No sign-in starts.
 #[test]
 fn the_prompt_refreshes_credentials_quietly_and_keeps_them_when_a_sign_in_is_needed() {
-    const MARK: &str = "refresh-test$";
     for (sh, program) in shells() {
-        let w = World::with_mock(
-            MockSso::builder()
-                .interval(0)
-                .role_credentials_ttl_secs(300)
-                .start(),
-        );
-        w.seed_cli_token(8 * 3600);
+        let w = World::short_lived(8 * 3600);
         let program = program.to_string_lossy().into_owned();
         let mut shell = vec![program.as_str()];
         shell.extend_from_slice(sh.flags());
-        let t = Tmux::start(&w, &shell);
         let setup = match sh {
             Sh::Bash => format!(
                 "{}; PROMPT_COMMAND=\"ssoenv_prompt -v SSOENV_PS1${{PROMPT_COMMAND:+; $PROMPT_COMMAND}}\"; \
-                 PS1='[$SSOENV_PS1] {MARK} '; SSOENV_NO_REFRESH=1",
+                 PS1='[$SSOENV_PS1] {REFRESH_MARK} '; SSOENV_NO_REFRESH=1",
                 sh.load()
             ),
             Sh::Zsh => format!(
                 "{}; setopt PROMPT_SUBST; precmd_functions+=(_ssoenv_precmd); \
-                 PROMPT='[$SSOENV_PS1] {MARK} '; SSOENV_NO_REFRESH=1",
+                 PROMPT='[$SSOENV_PS1] {REFRESH_MARK} '; SSOENV_NO_REFRESH=1",
                 sh.load()
             ),
             Sh::Fish => format!(
-                "{}; function fish_prompt; printf '[%s] {MARK} ' (ssoenv_prompt); end; \
+                "{}; function fish_prompt; printf '[%s] {REFRESH_MARK} ' (ssoenv_prompt); end; \
                  set -g SSOENV_NO_REFRESH 1",
                 sh.load()
             ),
         };
-        let prompts = |p: &str| p.matches(MARK).count();
-        // Runs `line` and waits for the prompt after it.
-        let run_line = |line: &str| {
-            let before = prompts(&t.pane());
-            t.type_text(line);
-            t.keys(&["Enter"]);
-            t.wait(&format!("{sh:?}: the prompt after {line:?}"), |p| {
-                prompts(p) > before && current_line(p).ends_with(MARK)
-            })
+        let steps = RefreshSteps {
+            first: None,
+            setup,
+            save_key: &|n| format!("printf %s \"$AWS_ACCESS_KEY_ID\" > key{n}"),
+            allow_refresh: match sh {
+                Sh::Fish => "set -e SSOENV_NO_REFRESH",
+                _ => "unset SSOENV_NO_REFRESH",
+            },
+            expire: match sh {
+                Sh::Fish => "set -gx SSOENV_EXPIRES_AT (math (_ssoenv_now) - 5)",
+                Sh::Bash => "SSOENV_EXPIRES_AT=$((EPOCHSECONDS - 5))",
+                Sh::Zsh => "zmodload zsh/datetime; SSOENV_EXPIRES_AT=$((EPOCHSECONDS - 5))",
+            },
+            nothing: "true",
         };
-        let key = |n: usize| -> String {
-            run_line(&format!("printf %s \"$AWS_ACCESS_KEY_ID\" > key{n}"));
-            read(&w, &format!("key{n}"))
-        };
-        t.wait(&format!("{sh:?} to start"), |p| !p.trim().is_empty());
-        run_line(&setup);
-        // Refresh off: `awsuse` signs nothing in (the token is cached) and says it fetched.
-        let pane = run_line("awsuse dev");
-        assert!(
-            current_line(&pane).starts_with("[dev expiring "),
-            "{sh:?}:\n{pane}"
-        );
-        let said = pane.matches("ssoenv:").count();
-        let first = key(1);
-        assert!(first.starts_with("ASIA"), "{sh:?}: {first:?}");
-        assert_eq!(
-            key(2),
-            first,
-            "{sh:?}: refreshed while SSOENV_NO_REFRESH was set"
-        );
-
-        // Refresh on: the next prompt brings new keys, and prints nothing.
-        let issued = w.mock.credentials_issued();
-        run_line(match sh {
-            Sh::Fish => "set -e SSOENV_NO_REFRESH",
-            _ => "unset SSOENV_NO_REFRESH",
-        });
-        let second = key(3);
-        assert_ne!(second, first, "{sh:?}: no refresh before the prompt");
-        assert!(second.starts_with("ASIA"), "{sh:?}: {second:?}");
-        assert!(w.mock.credentials_issued() > issued);
-        let pane = t.pane();
-        assert_eq!(
-            pane.matches("ssoenv:").count(),
-            said,
-            "{sh:?} printed:\n{pane}"
-        );
-
-        // A sign-in needed: the keys stay, and the segment says so.
-        std::fs::remove_file(w.path(crate::engine::CORP_TOKEN)).unwrap();
-        let kept = key(4);
-        let pane = run_line("true");
-        assert!(
-            current_line(&pane).starts_with("[dev expiring "),
-            "{sh:?}:\n{pane}"
-        );
-        assert_eq!(
-            key(5),
-            kept,
-            "{sh:?}: the keys changed though no refresh was possible"
-        );
-        run_line(match sh {
-            Sh::Fish => "set -gx SSOENV_EXPIRES_AT (math (_ssoenv_now) - 5)",
-            Sh::Bash => "SSOENV_EXPIRES_AT=$((EPOCHSECONDS - 5))",
-            Sh::Zsh => "zmodload zsh/datetime; SSOENV_EXPIRES_AT=$((EPOCHSECONDS - 5))",
-        });
-        let pane = run_line("true");
-        assert!(
-            current_line(&pane).starts_with("[dev expired]"),
-            "{sh:?}:\n{pane}"
-        );
-        assert_eq!(key(6), kept, "{sh:?}");
-        assert_eq!(
-            pane.matches("ssoenv:").count(),
-            said,
-            "{sh:?} printed:\n{pane}"
-        );
-        assert_eq!(w.mock.device_authorizations() + w.mock.authorize_hits(), 0);
-        assert!(w.browser_visits().is_empty());
+        check_prompt_refresh(&w, &format!("{sh:?}"), &shell, &steps);
     }
+}
+
+/// What ends the prompt of `check_prompt_refresh`'s shells.
+pub(crate) const REFRESH_MARK: &str = "refresh-test$";
+
+/// One shell's lines for `check_prompt_refresh`.
+pub(crate) struct RefreshSteps<'a> {
+    /// Typed once the shell has started, with no prompt waited for after it.
+    pub(crate) first: Option<&'a str>,
+    /// Loads ssoenv, shows the prompt segment as `[segment] REFRESH_MARK `, and sets
+    /// SSOENV_NO_REFRESH.
+    pub(crate) setup: String,
+    /// Writes `$AWS_ACCESS_KEY_ID` to the file `key{n}`.
+    pub(crate) save_key: &'a dyn Fn(usize) -> String,
+    /// Unsets SSOENV_NO_REFRESH.
+    pub(crate) allow_refresh: &'a str,
+    /// Sets SSOENV_EXPIRES_AT to 5 seconds ago.
+    pub(crate) expire: &'a str,
+    /// Does nothing (for one more prompt).
+    pub(crate) nothing: &'a str,
+}
+
+/// The quiet refresh before the prompt, in `shell` (a command line) on a tmux terminal, in `w`
+/// (`World::short_lived`): new keys before the next prompt with nothing printed, but not while
+/// SSOENV_NO_REFRESH is set; once a sign-in is needed the variables stay as they were and the
+/// prompt segment says "expiring", then "expired". No sign-in starts. `sh` names the shell in
+/// messages. Also run by `more_shells` (nu, elvish, xonsh).
+pub(crate) fn check_prompt_refresh(w: &World, sh: &str, shell: &[&str], steps: &RefreshSteps) {
+    let t = Tmux::start(w, shell);
+    let prompts = |p: &str| p.matches(REFRESH_MARK).count();
+    // Runs `line` and waits for the prompt after it.
+    let run_line = |line: &str| {
+        let before = prompts(&t.pane());
+        t.type_text(line);
+        t.keys(&["Enter"]);
+        t.wait(&format!("{sh}: the prompt after {line:?}"), |p| {
+            prompts(p) > before && current_line(p).ends_with(REFRESH_MARK)
+        })
+    };
+    let key = |n: usize| -> String {
+        run_line(&(steps.save_key)(n));
+        read(w, &format!("key{n}"))
+    };
+    t.wait(&format!("{sh} to start"), |p| !p.trim().is_empty());
+    if let Some(first) = steps.first {
+        t.type_text(first);
+        t.keys(&["Enter"]);
+    }
+    run_line(&steps.setup);
+    // Refresh off: `awsuse` signs nothing in (the token is cached).
+    let pane = run_line("awsuse dev");
+    assert!(
+        current_line(&pane).starts_with("[dev expiring "),
+        "{sh}:\n{pane}"
+    );
+    let said = pane.matches("ssoenv:").count();
+    let first = key(1);
+    assert!(first.starts_with("ASIA"), "{sh}: {first:?}");
+    assert_eq!(
+        key(2),
+        first,
+        "{sh}: refreshed while SSOENV_NO_REFRESH was set"
+    );
+
+    // Refresh on: the next prompt brings new keys, and prints nothing.
+    let issued = w.mock.credentials_issued();
+    run_line(steps.allow_refresh);
+    let second = key(3);
+    assert_ne!(second, first, "{sh}: no refresh before the prompt");
+    assert!(second.starts_with("ASIA"), "{sh}: {second:?}");
+    assert!(w.mock.credentials_issued() > issued);
+    let pane = t.pane();
+    assert_eq!(
+        pane.matches("ssoenv:").count(),
+        said,
+        "{sh} printed:\n{pane}"
+    );
+
+    // A sign-in needed: the keys stay, and the segment says so.
+    std::fs::remove_file(w.path(crate::engine::CORP_TOKEN)).unwrap();
+    let kept = key(4);
+    let pane = run_line(steps.nothing);
+    assert!(
+        current_line(&pane).starts_with("[dev expiring "),
+        "{sh}:\n{pane}"
+    );
+    assert_eq!(
+        key(5),
+        kept,
+        "{sh}: the keys changed though no refresh was possible"
+    );
+    run_line(steps.expire);
+    let pane = run_line(steps.nothing);
+    assert!(
+        current_line(&pane).starts_with("[dev expired]"),
+        "{sh}:\n{pane}"
+    );
+    assert_eq!(key(6), kept, "{sh}");
+    let pane = t.pane();
+    assert_eq!(
+        pane.matches("ssoenv:").count(),
+        said,
+        "{sh} printed:\n{pane}"
+    );
+    assert_eq!(w.mock.device_authorizations() + w.mock.authorize_hits(), 0);
+    assert!(w.browser_visits().is_empty());
 }
