@@ -310,15 +310,10 @@ fn wait_for_code(
             callback.respond(200, "Sign-in was not completed. You can close this tab.");
             return Err(Error::new(format!("login to {}", session.start_url), why));
         }
-        if let Some(code) = callback.param("code") {
-            let code = code.to_string();
-            callback.respond(
-                200,
-                "Signed in. You can close this tab and go back to your terminal.",
-            );
-            return Ok(code);
+        match callback.accept_code() {
+            Ok(code) => return Ok(code),
+            Err(callback) => callback.respond(400, "The redirect carried no code."),
         }
-        callback.respond(400, "The redirect carried no code.");
     }
 }
 

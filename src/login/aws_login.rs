@@ -185,16 +185,10 @@ fn wait_for_code(
     let Some(callback) = listener.next_callback(deadline, state) else {
         return Err("the browser did not come back in time".into());
     };
-    if let Some(code) = callback.param("code") {
-        let code = code.to_string();
-        callback.respond(
-            200,
-            "Signed in. You can close this tab and go back to your terminal.",
-        );
-        return Ok(code);
-    }
-    callback.respond(200, "Sign-in was not completed. You can close this tab.");
-    Err("the browser sign-in was not completed".into())
+    callback.accept_code().map_err(|callback| {
+        callback.respond(200, "Sign-in was not completed. You can close this tab.");
+        "the browser sign-in was not completed".to_string()
+    })
 }
 
 #[cfg(test)]

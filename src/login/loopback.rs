@@ -241,6 +241,22 @@ impl Callback {
     pub fn respond(self, status: u16, text: &str) {
         self.request.respond(status, text);
     }
+
+    /// The authorization code, when the redirect carries one: the browser is told the sign-in
+    /// is done. Otherwise the callback back, unanswered.
+    pub fn accept_code(self) -> Result<String, Callback> {
+        match self.param("code") {
+            Some(code) => {
+                let code = code.to_string();
+                self.respond(
+                    200,
+                    "Signed in. You can close this tab and go back to your terminal.",
+                );
+                Ok(code)
+            }
+            None => Err(self),
+        }
+    }
 }
 
 /// A request's head: the request line and the header fields.
