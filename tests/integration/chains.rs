@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use ssoenv::cache::assume_role_key;
@@ -13,7 +13,9 @@ use ssoenv::sso::sts::AssumeRole;
 
 use crate::engine::{CONFIG, CORP_TOKEN, World, eval_bash};
 use crate::support::{HOSTILE_VALUE, StsRole};
-use crate::util::{Sandbox, assert_fails, json_of, stderr, stdout, support_file, tool};
+use crate::util::{
+    Sandbox, assert_fails, json_of, output_within, stderr, stdout, support_file, tool,
+};
 
 /// `[profile hub]` is the engine's `dev` (an sso-session profile); `deploy` assumes a role from
 /// it, `ops` one more from `deploy`.
@@ -82,26 +84,6 @@ fn seed_assumed(
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-}
-
-/// Runs `cmd` and fails the test if it has not ended within `limit`: a prompt nobody can answer
-/// must never hang a command.
-fn output_within(cmd: &mut Command, limit: Duration) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("still running after {limit:?}: it waits for input nobody can give");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
 }
 
 #[test]
@@ -238,7 +220,7 @@ fn an_mfa_code_without_a_terminal_is_a_clear_error_not_a_wait() {
         &["credential-process", "guarded"][..],
         &["exec", "guarded", "--", "true"][..],
     ] {
-        let out = output_within(&mut sb.cmd(args), Duration::from_secs(20));
+        let out = output_within(&mut sb.cmd(args), Duration::from_secs(20), "ssoenv");
         let err = assert_fails(&out, 1);
         assert!(err.contains("needs an MFA code"), "{args:?}: {err}");
         assert!(err.contains("arn:aws:iam::111111111111:mfa/alice"), "{err}");
@@ -706,6 +688,7 @@ fn an_mfa_code_nobody_can_type_stops_the_chain_before_its_sign_in() {
     let out = output_within(
         &mut w.sb.cmd(&["use", "guarded", "--shell", "bash"]),
         Duration::from_secs(20),
+        "use guarded",
     );
     let err = assert_fails(&out, 1);
     assert!(err.contains("needs an MFA code"), "{err}");

@@ -61,6 +61,7 @@ impl World {
     /// A world whose role credentials last 5 minutes (inside every refresh window, so each
     /// request for credentials is answered with new ones), with the AWS CLI's token for
     /// [sso-session corp] seeded to expire in `token_ttl` seconds.
+    #[cfg(unix)]
     pub fn short_lived(token_ttl: i64) -> World {
         let w = World::with_mock(
             MockSso::builder()
