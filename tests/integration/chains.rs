@@ -265,12 +265,7 @@ fn evaluate_in(shell: &str, script: &str) -> HashMap<String, String> {
         "{shell}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split('\0')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    crate::engine::env0(&String::from_utf8(out.stdout).unwrap())
 }
 
 #[test]

@@ -142,9 +142,12 @@ pub fn eval_bash(script: &str) -> HashMap<String, String> {
         "eval said: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split('\0')
+    env0(&String::from_utf8(out.stdout).unwrap())
+}
+
+/// The variables in what `env -0` printed.
+pub fn env0(dump: &str) -> HashMap<String, String> {
+    dump.split('\0')
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()

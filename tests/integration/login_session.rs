@@ -44,6 +44,14 @@ fn read_entry(w: &World) -> Value {
     serde_json::from_slice(&std::fs::read(entry_path(w)).unwrap()).unwrap()
 }
 
+/// The mock sign-in service refused nothing it was sent (DPoP proofs, refresh tokens, PKCE
+/// verifiers).
+#[track_caller]
+fn assert_no_rejections(w: &World) {
+    let rejections = w.mock.signin_rejections();
+    assert!(rejections.is_empty(), "{rejections:?}");
+}
+
 #[test]
 fn a_live_entry_is_used_without_a_request() {
     let w = world();
@@ -70,11 +78,7 @@ fn an_entry_near_its_end_is_refreshed_with_dpop_and_written_back_as_the_cli_writ
     let env = w.use_ok(&["console"]);
     assert_eq!(w.mock.count(SIGNIN_TOKEN), 1);
     assert_eq!(w.mock.signin_proofs_verified(), 1);
-    assert!(
-        w.mock.signin_rejections().is_empty(),
-        "{:?}",
-        w.mock.signin_rejections()
-    );
+    assert_no_rejections(&w);
     let after = read_entry(&w);
     assert_eq!(
         env["AWS_ACCESS_KEY_ID"],
@@ -191,11 +195,7 @@ fn ssoenv_uses_the_entry_botocore_refreshed_without_a_request() {
     let theirs = botocore(&python, &w, "console");
     assert_eq!(theirs["method"], "login");
     assert_eq!(w.mock.count(SIGNIN_TOKEN), 1, "botocore did not refresh");
-    assert!(
-        w.mock.signin_rejections().is_empty(),
-        "{:?}",
-        w.mock.signin_rejections()
-    );
+    assert_no_rejections(&w);
     let env = w.use_ok(&["console"]);
     assert_eq!(w.mock.count(SIGNIN_TOKEN), 1, "ssoenv refreshed again");
     assert_eq!(
@@ -224,11 +224,7 @@ fn botocore_reads_and_refreshes_the_entry_ssoenv_refreshed_with_the_key_ssoenv_s
     std::fs::write(entry_path(&w), entry.to_string()).unwrap();
     let theirs = botocore(&python, &w, "console");
     assert_eq!(w.mock.count(SIGNIN_TOKEN), 2);
-    assert!(
-        w.mock.signin_rejections().is_empty(),
-        "{:?}",
-        w.mock.signin_rejections()
-    );
+    assert_no_rejections(&w);
     assert_ne!(theirs["access_key"], ours["AWS_ACCESS_KEY_ID"].as_str());
 }
 
@@ -248,11 +244,7 @@ fn use_signs_in_through_the_browser_and_botocore_refreshes_with_the_key_ssoenv_m
         "{url}"
     );
     assert_eq!(w.mock.signin_verifier_lengths(), [64]);
-    assert!(
-        w.mock.signin_rejections().is_empty(),
-        "{:?}",
-        w.mock.signin_rejections()
-    );
+    assert_no_rejections(&w);
     let entry = read_entry(&w);
     assert_eq!(
         env["AWS_ACCESS_KEY_ID"],
@@ -270,11 +262,7 @@ fn use_signs_in_through_the_browser_and_botocore_refreshes_with_the_key_ssoenv_m
     entry_expired(&w);
     let theirs = botocore(&python, &w, "console");
     assert_eq!(w.mock.count(SIGNIN_TOKEN), 2);
-    assert!(
-        w.mock.signin_rejections().is_empty(),
-        "{:?}",
-        w.mock.signin_rejections()
-    );
+    assert_no_rejections(&w);
     assert_eq!(
         theirs["access_key"],
         read_entry(&w)["accessToken"]["accessKeyId"]

@@ -153,12 +153,10 @@ pub(crate) fn read(w: &World, name: &str) -> String {
 
 /// An `env -0` dump written by a script, without `_` (which bash sets for each child).
 pub(crate) fn read_env(w: &World, name: &str) -> HashMap<String, String> {
-    read(w, name)
-        .split('\0')
-        .filter_map(|kv| kv.split_once('='))
-        .filter(|(k, _)| *k != "_" && *k != "SHLVL")
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    let mut env = crate::engine::env0(&read(w, name));
+    env.remove("_");
+    env.remove("SHLVL");
+    env
 }
 
 fn is_documented_function(name: &str) -> bool {
