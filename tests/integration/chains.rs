@@ -3,7 +3,6 @@
 //! values inert in real shells, and an MFA code typed in a real terminal.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use ssoenv::sso::sts::AssumeRole;
 use crate::engine::{CONFIG, CORP_TOKEN, World, eval_bash};
 use crate::support::{HOSTILE_VALUE, StsRole};
 use crate::util::{
-    Sandbox, assert_fails, json_of, output_within, stderr, stdout, support_file, tool,
+    Sandbox, assert_fails, json_of, output_within, read_json, stderr, stdout, support_file, tool,
 };
 
 /// `[profile hub]` is the engine's `dev` (an sso-session profile); `deploy` assumes a role from
@@ -196,20 +195,37 @@ fn a_root_ssoenv_cannot_start_from_is_named() {
     assert!(err.contains("does not yet start chains"), "{err}");
 }
 
-/// A static-keys root in the credentials file, and a hop that needs an MFA code.
-fn mfa_sandbox() -> Sandbox {
-    let mut sb = Sandbox::new();
-    sb.write_config(
-        "[profile guarded]\nrole_arn = arn:aws:iam::444444444444:role/Admin\n\
-         source_profile = keys\nmfa_serial = arn:aws:iam::111111111111:mfa/alice\n",
-    );
+/// The access keys of `[keys]` in the credentials file: the root of the chains below.
+fn write_keys(sb: &Sandbox) {
     std::fs::write(
         sb.aws("credentials"),
         "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
     )
     .unwrap();
+}
+
+/// `write_keys`, and the mock's STS knowing them (account 111111111111).
+fn keys_known_to_the_mock(w: &World) {
+    write_keys(&w.sb);
+    w.mock
+        .add_sts_user_keys("AKIAEXAMPLEKEYS0", "s3cret", "111111111111");
+}
+
+/// `config`, `write_keys`, and an STS that cannot be reached.
+fn offline_sandbox(config: &str) -> Sandbox {
+    let mut sb = Sandbox::new();
+    sb.write_config(config);
+    write_keys(&sb);
     sb.env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"); // never reached
     sb
+}
+
+/// A static-keys root in the credentials file, and a hop that needs an MFA code.
+fn mfa_sandbox() -> Sandbox {
+    offline_sandbox(
+        "[profile guarded]\nrole_arn = arn:aws:iam::444444444444:role/Admin\n\
+         source_profile = keys\nmfa_serial = arn:aws:iam::111111111111:mfa/alice\n",
+    )
 }
 
 #[test]
@@ -327,15 +343,7 @@ region = eu-west-1
 ";
 
 fn static_chain_sandbox() -> Sandbox {
-    let mut sb = Sandbox::new();
-    sb.write_config(STATIC_CHAIN);
-    std::fs::write(
-        sb.aws("credentials"),
-        "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
-    )
-    .unwrap();
-    sb.env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"); // never reached
-    sb
+    offline_sandbox(STATIC_CHAIN)
 }
 
 #[test]
@@ -383,10 +391,6 @@ fn ssoenv_uses_the_assumed_roles_botocore_cached_without_a_request() {
 
 const DEPLOY: &str = "arn:aws:iam::222222222222:role/Deploy";
 const OPS: &str = "arn:aws:iam::333333333333:role/team/Ops";
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
 
 /// The assumed-role cache file of `call`.
 fn assumed_path(sb: &Sandbox, call: &AssumeRole, session_name_was_set: bool) -> std::path::PathBuf {
@@ -517,13 +521,7 @@ fn exec_and_credential_process_take_a_chain_too() {
 fn a_chain_from_access_keys_sends_each_setting_and_asks_for_the_duration() {
     let w = World::new();
     w.sb.write_config(STATIC_CHAIN);
-    std::fs::write(
-        w.path("credentials"),
-        "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
-    )
-    .unwrap();
-    w.mock
-        .add_sts_user_keys("AKIAEXAMPLEKEYS0", "s3cret", "111111111111");
+    keys_known_to_the_mock(&w);
     w.mock.add_sts_role(StsRole {
         external_id: Some("ext-7".into()),
         ..StsRole::new("arn:aws:iam::222222222222:role/Mid")
@@ -617,13 +615,7 @@ fn an_mfa_code_is_asked_on_the_terminal_once() {
         "[profile guarded]\nrole_arn = arn:aws:iam::444444444444:role/Admin\n\
          source_profile = keys\nmfa_serial = {serial}\n"
     ));
-    std::fs::write(
-        w.path("credentials"),
-        "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
-    )
-    .unwrap();
-    w.mock
-        .add_sts_user_keys("AKIAEXAMPLEKEYS0", "s3cret", "111111111111");
+    keys_known_to_the_mock(&w);
     w.mock.add_sts_role(StsRole {
         mfa_serial: Some(serial.into()),
         ..StsRole::new("arn:aws:iam::444444444444:role/Admin")

@@ -7,7 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::engine::{CORP_TOKEN, World};
-use crate::util::{Sandbox, fixture, json_of, stderr, stdout, support_file};
+use crate::util::{Sandbox, fixture, json_of, read_json, stderr, stdout, support_file};
 
 /// What botocore resolves for `profile` inside the sandbox.
 fn botocore_credentials(python: &Path, w: &World, profile: &str) -> Value {
@@ -22,10 +22,6 @@ fn botocore_credentials(python: &Path, w: &World, profile: &str) -> Value {
     }
     let out = cmd.output().unwrap();
     json_of(&out, "botocore")
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 fn clear_role_cache(w: &World) {

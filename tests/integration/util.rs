@@ -134,6 +134,11 @@ pub fn output_within(cmd: &mut Command, limit: std::time::Duration, what: &str) 
     }
 }
 
+/// A JSON file, read and parsed.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
 /// A script of `tests/support` (the botocore oracles and the like).
 pub fn support_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
