@@ -308,44 +308,46 @@ fn awsuse_sets_switches_back_and_clears() {
                 describe(&out)
             );
         }
-        let e1 = read_env(&w, "e1");
-        assert!(
-            e1["AWS_ACCESS_KEY_ID"].starts_with("ASIA"),
-            "{sh:?}: {e1:?}"
-        );
-        assert!(!e1["AWS_SECRET_ACCESS_KEY"].is_empty() && !e1["AWS_SESSION_TOKEN"].is_empty());
-        assert_eq!(e1["SSOENV_PROFILE"], "dev");
-        assert_eq!(e1["AWS_SSO_PROFILE"], "dev");
-        assert_eq!(e1["AWS_REGION"], "eu-west-1");
-        assert!(
-            !e1.contains_key("AWS_PROFILE"),
-            "{sh:?}: AWS_PROFILE survived"
-        );
-        let prompt = read(&w, "p1");
-        assert!(is_countdown(&prompt, "dev"), "{sh:?}: prompt {prompt:?}");
-
-        let e2 = read_env(&w, "e2");
-        assert_eq!(e2["SSOENV_PROFILE"], "prod");
-        assert_eq!(e2["SSOENV_ACCOUNT_ID"], "222222222222");
+        let env = ["e1", "e2", "e3", "e4", "e5"].map(|e| read_env(&w, e));
+        check_awsuse_round(&format!("{sh:?}"), &env, &read(&w, "p1"));
+        assert_eq!(env[0]["AWS_SSO_PROFILE"], "dev");
+        // The previous profile, kept unexported.
         assert_eq!(read(&w, "v2"), "dev");
-        assert!(
-            !e2.contains_key("SSOENV_PREVIOUS_PROFILE"),
-            "{sh:?}: exported"
-        );
-
-        let e3 = read_env(&w, "e3");
-        assert_eq!(e3["SSOENV_PROFILE"], "dev");
-        assert_eq!(e3["SSOENV_ACCOUNT_ID"], "111111111111");
         assert_eq!(read(&w, "v3"), "prod");
-
-        let e4 = read_env(&w, "e4");
-        for name in ssoenv::env::SET_BY_USE {
-            assert!(!e4.contains_key(*name), "{sh:?}: --unset left {name}");
-        }
         assert_eq!(read(&w, "v4"), "dev");
-
-        assert_eq!(read_env(&w, "e5")["SSOENV_PROFILE"], "dev");
     }
+}
+
+/// What `awsuse dev`, `awsuse prod`, `awsuse -`, `awsuse --unset` and `awsuse -` left, run in
+/// that order with a stale AWS_PROFILE: `env`, the environment after each; `prompt`,
+/// `ssoenv_prompt` after the first. `sh` names the shell in messages. Also checks `more_shells`.
+pub(crate) fn check_awsuse_round(sh: &str, env: &[HashMap<String, String>; 5], prompt: &str) {
+    let [e1, e2, e3, e4, e5] = env;
+    assert!(e1["AWS_ACCESS_KEY_ID"].starts_with("ASIA"), "{sh}: {e1:?}");
+    assert!(!e1["AWS_SECRET_ACCESS_KEY"].is_empty() && !e1["AWS_SESSION_TOKEN"].is_empty());
+    assert_eq!(e1["SSOENV_PROFILE"], "dev");
+    assert_eq!(e1["AWS_REGION"], "eu-west-1");
+    assert!(
+        !e1.contains_key("AWS_PROFILE"),
+        "{sh}: AWS_PROFILE survived"
+    );
+    assert!(is_countdown(prompt, "dev"), "{sh}: prompt {prompt:?}");
+
+    assert_eq!(e2["SSOENV_PROFILE"], "prod");
+    assert_eq!(e2["SSOENV_ACCOUNT_ID"], "222222222222");
+    assert!(
+        !e2.contains_key("SSOENV_PREVIOUS_PROFILE"),
+        "{sh}: the previous profile was exported"
+    );
+
+    assert_eq!(e3["SSOENV_PROFILE"], "dev", "{sh}");
+    assert_eq!(e3["SSOENV_ACCOUNT_ID"], "111111111111");
+
+    for name in ssoenv::env::SET_BY_USE {
+        assert!(!e4.contains_key(*name), "{sh}: --unset left {name}");
+    }
+
+    assert_eq!(e5["SSOENV_PROFILE"], "dev", "{sh}");
 }
 
 /// `dev 42m` or `dev 3h05m`.
