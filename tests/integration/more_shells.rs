@@ -9,10 +9,10 @@
 #![cfg(unix)]
 
 use std::collections::HashMap;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::engine::World;
-use crate::shell_integration::{check_awsuse_round, describe, environment, read, read_env};
+use crate::shell_integration::{check_awsuse_round, describe, read, read_env, run_shell};
 use crate::support::MockSso;
 use crate::util::{stderr, stdout, tool};
 
@@ -108,19 +108,9 @@ fn run(w: &World, sh: Sh, script: &str, extra: &[(&str, &str)]) -> Output {
         std::fs::write(w.sb.home().join("ssoenv.nu"), &out.stdout).expect("save ssoenv.nu");
     }
     std::fs::write(w.sb.home().join("script"), script).expect("write script");
-    let mut command = Command::new(tool(sh.program()));
-    command
-        .args(sh.flags())
-        .arg("script")
-        .env_clear()
-        .envs(environment(w))
-        .env("TERM", "dumb")
-        .current_dir(w.sb.home())
-        .stdin(std::process::Stdio::null());
-    for (k, v) in extra {
-        command.env(k, v);
-    }
-    command.output().expect("start the shell")
+    let mut args = sh.flags().to_vec();
+    args.push("script");
+    run_shell(w, &tool(sh.program()), &args, extra)
 }
 
 #[test]

@@ -87,7 +87,7 @@ fn bin_dir() -> PathBuf {
 
 /// The environment a shell gets: the sandbox's (HOME, the mock, the browser), the built binary
 /// first on PATH, and the shell's own state kept inside the sandbox.
-pub(crate) fn environment(w: &World) -> Vec<(String, String)> {
+fn environment(w: &World) -> Vec<(String, String)> {
     let probe = w.sb.cmd(&[]);
     let mut env: Vec<(String, String)> = probe
         .get_envs()
@@ -121,11 +121,23 @@ pub(crate) fn environment(w: &World) -> Vec<(String, String)> {
 /// Runs `script` in a shell without user configuration, in the sandbox's HOME, with `extra`
 /// variables in its environment.
 fn run(w: &World, sh: Sh, program: &Path, script: &str, extra: &[(&str, &str)]) -> Output {
+    let mut args = sh.flags().to_vec();
+    args.extend(["-c", script]);
+    run_shell(w, program, &args, extra)
+}
+
+/// Runs `program` with `args` (a shell, with flags that keep the user's configuration out) on
+/// `environment(w)` with `extra` variables added, in the sandbox's HOME, stdin closed, no
+/// terminal. Also runs `more_shells`' shells.
+pub(crate) fn run_shell(
+    w: &World,
+    program: &Path,
+    args: &[&str],
+    extra: &[(&str, &str)],
+) -> Output {
     let mut command = Command::new(program);
     command
-        .args(sh.flags())
-        .arg("-c")
-        .arg(script)
+        .args(args)
         .env_clear()
         .envs(environment(w))
         .env("TERM", "dumb")
