@@ -147,7 +147,7 @@ pub fn assume_role_key(call: &AssumeRole, session_name_was_set: bool) -> String 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AssumeRoleFile {
-    pub credentials: AssumeRoleFileCredentials,
+    pub credentials: RoleFileCredentials,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assumed_role_user: Option<AssumedRoleUser>,
     /// What botocore records of the exchange; never read back.
@@ -187,20 +187,6 @@ pub struct ResponseHeaders {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct AssumeRoleFileCredentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
-    /// `2026-11-22T10:00:28+00:00` as the AWS CLI v2 writes it (its timestamp parser makes ISO
-    /// 8601 strings of every response time); botocore alone writes `…UTC`, the CLI v1 `…Z`: all
-    /// are read.
-    pub expiration: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
 pub struct AssumedRoleUser {
     pub assumed_role_id: String,
     pub arn: String,
@@ -220,7 +206,7 @@ impl AssumeRoleFile {
             retry_attempts: 0,
         };
         AssumeRoleFile {
-            credentials: AssumeRoleFileCredentials {
+            credentials: RoleFileCredentials {
                 access_key_id: c.access_key_id.clone(),
                 secret_access_key: c.secret_access_key.clone(),
                 session_token: c.session_token.clone(),
@@ -411,12 +397,17 @@ pub struct RoleFile {
     pub credentials: RoleFileCredentials,
 }
 
+/// The credentials of a role-credential file and of an assumed-role file: botocore caches both
+/// in this shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RoleFileCredentials {
     pub access_key_id: String,
     pub secret_access_key: String,
     pub session_token: String,
+    /// In an assumed-role file `2026-11-22T10:00:28+00:00` as the AWS CLI v2 writes it (its
+    /// timestamp parser makes ISO 8601 strings of every response time); botocore alone writes
+    /// `…UTC`, the CLI v1 `…Z`. In a role-credential file `…Z`. All are read, in either file.
     pub expiration: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,

@@ -54,18 +54,17 @@ pub fn role_credentials(
         },
         |err| Call::role_credentials(&sso.account_id, &sso.role_name, &sso.region).error(err),
     )?;
-    if let Some(why) = unusable(&credentials, MIN_LEFT, ctx.now()) {
-        return Err(Error::new(
+    refuse_unusable(
+        &credentials,
+        ctx.now(),
+        &format!("{}/federation/credentials", endpoints.portal),
+        || {
             format!(
                 "role {} in account {} (GetRoleCredentials)",
                 sso.role_name, sso.account_id
-            ),
-            format!("{}/federation/credentials sent {why}", endpoints.portal),
-        )
-        .with_hint(
-            "nothing was cached; try again shortly, and tell your administrator if it persists",
-        ));
-    }
+            )
+        },
+    )?;
     let file = RoleFile {
         provider_type: "sso".into(),
         credentials: RoleFileCredentials {
@@ -98,6 +97,24 @@ pub fn role_credentials(
 
 /// Credentials whose expiration is this close (seconds) or past are not worth handing out.
 pub const MIN_LEFT: i64 = 60;
+
+/// Err when credentials that `sender` (a URL) just issued are `unusable`, before anything is
+/// cached; `what` names the call for the message.
+pub fn refuse_unusable(
+    c: &RoleCredentials,
+    now: i64,
+    sender: &str,
+    what: impl FnOnce() -> String,
+) -> Result<()> {
+    match unusable(c, MIN_LEFT, now) {
+        None => Ok(()),
+        Some(why) => Err(
+            Error::new(what(), format!("{sender} sent {why}")).with_hint(
+                "nothing was cached; try again shortly, and tell your administrator if it persists",
+            ),
+        ),
+    }
+}
 
 /// Why credentials cannot be handed out or cached, or None: every key present and free of
 /// control characters (no shell or environment can hold a NUL), and more than `min_left` seconds

@@ -11,6 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
+use self::loopback::CALLBACK_PATH;
 use crate::browser::{self, Browser};
 use crate::cache::{self, RegistrationFile, TokenFile};
 use crate::config::SsoSession;
@@ -24,7 +25,6 @@ use crate::sso::{ApiError, Call, Endpoints, Http};
 /// Registered once and reused: loopback redirects may use any port (RFC 8252 §7.3), so the
 /// registration does not name the port of one login's listener.
 const REGISTERED_REDIRECT: &str = "http://127.0.0.1/oauth/callback";
-const CALLBACK_PATH: &str = "/oauth/callback";
 
 enum Fail {
     /// The cached client registration was refused: register anew and try once more.
@@ -291,7 +291,7 @@ fn wait_for_code(
     session: &SsoSession,
 ) -> Result<String> {
     loop {
-        let Some(request) = listener.next(deadline) else {
+        let Some(callback) = listener.next_callback(deadline, state) else {
             let why = match &listener.trouble {
                 Some(e) => format!("the browser did not come back in time (the listener: {e})"),
                 None => "the browser did not come back in time".to_owned(),
@@ -302,48 +302,18 @@ fn wait_for_code(
                 ),
             );
         };
-        let target = request.target.clone();
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        if path != CALLBACK_PATH {
-            request.respond(404, "Not found.");
-            continue;
+        if let Some(error) = callback.param("error") {
+            let description = callback.param("error_description").unwrap_or("");
+            let why = format!("the browser sign-in failed: {error} {description}")
+                .trim_end()
+                .to_string();
+            callback.respond(200, "Sign-in was not completed. You can close this tab.");
+            return Err(Error::new(format!("login to {}", session.start_url), why));
         }
-        let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect();
-        let param = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
-        // Anything can knock on a loopback port; only our own redirect carries our state.
-        if param("state") != Some(state) {
-            request.respond(
-                400,
-                "This sign-in link is not the one ssoenv is waiting for.",
-            );
-            continue;
+        match callback.accept_code() {
+            Ok(code) => return Ok(code),
+            Err(callback) => callback.respond(400, "The redirect carried no code."),
         }
-        if let Some(error) = param("error") {
-            let description = param("error_description").unwrap_or("");
-            request.respond(200, "Sign-in was not completed. You can close this tab.");
-            return Err(Error::new(
-                format!("login to {}", session.start_url),
-                format!("the browser sign-in failed: {error} {description}")
-                    .trim_end()
-                    .to_string(),
-            ));
-        }
-        if let Some(code) = param("code") {
-            let code = code.to_string();
-            request.respond(
-                200,
-                "Signed in. You can close this tab and go back to your terminal.",
-            );
-            return Ok(code);
-        }
-        request.respond(400, "The redirect carried no code.");
     }
 }
 

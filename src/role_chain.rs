@@ -319,18 +319,12 @@ fn assume(
             .error(err)
         })?;
     let credentials = assumed.credentials.clone();
-    if let Some(why) = credentials::unusable(&credentials, credentials::MIN_LEFT, ctx.now()) {
-        return Err(Error::new(
-            format!(
-                "role {} (AssumeRole, profile \"{}\")",
-                hop.role_arn, hop.profile
-            ),
-            format!("{} sent {why}", sts.url),
+    credentials::refuse_unusable(&credentials, ctx.now(), &sts.url, || {
+        format!(
+            "role {} (AssumeRole, profile \"{}\")",
+            hop.role_arn, hop.profile
         )
-        .with_hint(
-            "nothing was cached; try again shortly, and tell your administrator if it persists",
-        ));
-    }
+    })?;
     // The credentials work without the cache; a read-only folder costs a request next time.
     if let Err(err) = cache::write(&step.path, &cache::AssumeRoleFile::issued(&assumed)) {
         ctx.ui.warn(&format!(

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 
-use super::loopback;
+use super::loopback::{self, CALLBACK_PATH};
 use crate::browser::{self, Browser};
 use crate::context::Context;
 use crate::deadline::Deadline;
@@ -20,8 +20,6 @@ use crate::login_cache::{AccessToken, Entry};
 use crate::sso::signin_oauth::{self, CROSS_DEVICE, Grant, SAME_DEVICE};
 use crate::sso::{ApiError, Call, Http};
 use crate::time;
-
-const CALLBACK_PATH: &str = "/oauth/callback";
 
 /// Where to sign in, and the words for errors.
 pub struct SignIn<'a> {
@@ -187,39 +185,13 @@ fn wait_for_code(
     deadline: Deadline,
     state: &str,
 ) -> Result<String, String> {
-    loop {
-        let Some(request) = listener.next(deadline) else {
-            return Err("the browser did not come back in time".into());
-        };
-        let target = request.target.clone();
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        if path != CALLBACK_PATH {
-            request.respond(404, "Not found.");
-            continue;
-        }
-        let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-            .into_owned()
-            .collect();
-        let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        // Anything can knock on a loopback port; only our own redirect carries our state.
-        if param("state") != Some(state) {
-            request.respond(
-                400,
-                "This sign-in link is not the one ssoenv is waiting for.",
-            );
-            continue;
-        }
-        if let Some(code) = param("code") {
-            let code = code.to_string();
-            request.respond(
-                200,
-                "Signed in. You can close this tab and go back to your terminal.",
-            );
-            return Ok(code);
-        }
-        request.respond(200, "Sign-in was not completed. You can close this tab.");
-        return Err("the browser sign-in was not completed".into());
-    }
+    let Some(callback) = listener.next_callback(deadline, state) else {
+        return Err("the browser did not come back in time".into());
+    };
+    callback.accept_code().map_err(|callback| {
+        callback.respond(200, "Sign-in was not completed. You can close this tab.");
+        "the browser sign-in was not completed".to_string()
+    })
 }
 
 #[cfg(test)]

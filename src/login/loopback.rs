@@ -22,6 +22,9 @@ const MAX_REQUEST: usize = 16 * 1024;
 /// The pause when there is nothing to do, or after a failed accept.
 const TICK: Duration = Duration::from_millis(20);
 const PAUSE_AFTER_ERROR: Duration = Duration::from_millis(100);
+/// Where a login's browser is sent back to, as the AWS CLI has it for both of its PKCE sign-ins
+/// (`sso login` and `aws login`).
+pub const CALLBACK_PATH: &str = "/oauth/callback";
 
 pub struct Listener {
     listener: TcpListener,
@@ -82,6 +85,34 @@ impl Listener {
                     deadline.sleep(PAUSE_AFTER_ERROR);
                 }
             }
+        }
+    }
+
+    /// The next request to `CALLBACK_PATH` that carries our `state`, with its query parameters;
+    /// None once `deadline` passes. Anything can knock on a loopback port, and only our own
+    /// redirect carries our state: other requests are answered (404 off the path, 400 without
+    /// our state) and passed over.
+    pub fn next_callback(&mut self, deadline: Deadline, state: &str) -> Option<Callback> {
+        loop {
+            let request = self.next(deadline)?;
+            let target = request.target.clone();
+            let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+            if path != CALLBACK_PATH {
+                request.respond(404, "Not found.");
+                continue;
+            }
+            let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+            let callback = Callback { request, params };
+            if callback.param("state") != Some(state) {
+                callback.respond(
+                    400,
+                    "This sign-in link is not the one ssoenv is waiting for.",
+                );
+                continue;
+            }
+            return Some(callback);
         }
     }
 
@@ -188,6 +219,43 @@ impl Request {
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Our own redirect: its query parameters, and the request to answer.
+pub struct Callback {
+    request: Request,
+    params: Vec<(String, String)>,
+}
+
+impl Callback {
+    /// The first value of query parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Answers with a small HTML page and closes the connection.
+    pub fn respond(self, status: u16, text: &str) {
+        self.request.respond(status, text);
+    }
+
+    /// The authorization code, when the redirect carries one: the browser is told the sign-in
+    /// is done. Otherwise the callback back, unanswered.
+    pub fn accept_code(self) -> Result<String, Callback> {
+        match self.param("code") {
+            Some(code) => {
+                let code = code.to_string();
+                self.respond(
+                    200,
+                    "Signed in. You can close this tab and go back to your terminal.",
+                );
+                Ok(code)
+            }
+            None => Err(self),
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use ssoenv::sso::sts::{self, AssumeRole, Assumed};
 use ssoenv::sso::{ApiError, Call, Http};
 
 use crate::support::mock::{MockSso, StsRole};
-use crate::util::python_with_botocore;
+use crate::util::{json_of, python_with_botocore, support_file};
 
 const DEPLOY: &str = "arn:aws:iam::222222222222:role/Deploy";
 const ADMIN: &str = "arn:aws:iam::333333333333:role/Admin";
@@ -237,10 +237,7 @@ fn refused_sources_are_named_with_how_to_refresh_them() {
 
 fn botocore(mode: &str, input: &Value) -> Value {
     let mut child = Command::new(python_with_botocore())
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/support/botocore_assume_role.py"
-        ))
+        .arg(support_file("botocore_assume_role.py"))
         .arg(mode)
         .env_remove("AWS_PROFILE")
         .env("AWS_CONFIG_FILE", "/dev/null")
@@ -257,12 +254,7 @@ fn botocore(mode: &str, input: &Value) -> Value {
         .write_all(input.to_string().as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "botocore: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_of(&out, "botocore")
 }
 
 #[test]

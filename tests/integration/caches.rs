@@ -32,16 +32,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 #[cfg(unix)]
 /// Runs `cmd` to its end, failing (and killing it) when it is still running after 30 s.
 fn run_bounded(cmd: &mut Command, what: &str) -> Output {
-    let mut child = spawn_piped(cmd);
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            panic!("{what} was still waiting after 30 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    crate::util::output_within(cmd, Duration::from_secs(30), what)
 }
 
 fn role_files(w: &World) -> Vec<PathBuf> {

@@ -3,9 +3,8 @@
 //! values inert in real shells, and an MFA code typed in a real terminal.
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use ssoenv::cache::assume_role_key;
@@ -13,7 +12,9 @@ use ssoenv::sso::sts::AssumeRole;
 
 use crate::engine::{CONFIG, CORP_TOKEN, World, eval_bash};
 use crate::support::{HOSTILE_VALUE, StsRole};
-use crate::util::{Sandbox, assert_fails, stderr, stdout, tool};
+use crate::util::{
+    Sandbox, assert_fails, json_of, output_within, read_json, stderr, stdout, support_file, tool,
+};
 
 /// `[profile hub]` is the engine's `dev` (an sso-session profile); `deploy` assumes a role from
 /// it, `ops` one more from `deploy`.
@@ -82,26 +83,6 @@ fn seed_assumed(
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-}
-
-/// Runs `cmd` and fails the test if it has not ended within `limit`: a prompt nobody can answer
-/// must never hang a command.
-fn output_within(cmd: &mut Command, limit: Duration) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("still running after {limit:?}: it waits for input nobody can give");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
 }
 
 #[test]
@@ -214,20 +195,37 @@ fn a_root_ssoenv_cannot_start_from_is_named() {
     assert!(err.contains("does not yet start chains"), "{err}");
 }
 
-/// A static-keys root in the credentials file, and a hop that needs an MFA code.
-fn mfa_sandbox() -> Sandbox {
-    let mut sb = Sandbox::new();
-    sb.write_config(
-        "[profile guarded]\nrole_arn = arn:aws:iam::444444444444:role/Admin\n\
-         source_profile = keys\nmfa_serial = arn:aws:iam::111111111111:mfa/alice\n",
-    );
+/// The access keys of `[keys]` in the credentials file: the root of the chains below.
+fn write_keys(sb: &Sandbox) {
     std::fs::write(
         sb.aws("credentials"),
         "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
     )
     .unwrap();
+}
+
+/// `write_keys`, and the mock's STS knowing them (account 111111111111).
+fn keys_known_to_the_mock(w: &World) {
+    write_keys(&w.sb);
+    w.mock
+        .add_sts_user_keys("AKIAEXAMPLEKEYS0", "s3cret", "111111111111");
+}
+
+/// `config`, `write_keys`, and an STS that cannot be reached.
+fn offline_sandbox(config: &str) -> Sandbox {
+    let mut sb = Sandbox::new();
+    sb.write_config(config);
+    write_keys(&sb);
     sb.env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"); // never reached
     sb
+}
+
+/// A static-keys root in the credentials file, and a hop that needs an MFA code.
+fn mfa_sandbox() -> Sandbox {
+    offline_sandbox(
+        "[profile guarded]\nrole_arn = arn:aws:iam::444444444444:role/Admin\n\
+         source_profile = keys\nmfa_serial = arn:aws:iam::111111111111:mfa/alice\n",
+    )
 }
 
 #[test]
@@ -238,7 +236,7 @@ fn an_mfa_code_without_a_terminal_is_a_clear_error_not_a_wait() {
         &["credential-process", "guarded"][..],
         &["exec", "guarded", "--", "true"][..],
     ] {
-        let out = output_within(&mut sb.cmd(args), Duration::from_secs(20));
+        let out = output_within(&mut sb.cmd(args), Duration::from_secs(20), "ssoenv");
         let err = assert_fails(&out, 1);
         assert!(err.contains("needs an MFA code"), "{args:?}: {err}");
         assert!(err.contains("arn:aws:iam::111111111111:mfa/alice"), "{err}");
@@ -283,12 +281,7 @@ fn evaluate_in(shell: &str, script: &str) -> HashMap<String, String> {
         "{shell}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split('\0')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    crate::engine::env0(&String::from_utf8(out.stdout).unwrap())
 }
 
 #[test]
@@ -322,8 +315,7 @@ fn hostile_role_and_profile_names_stay_inert_in_every_shell() {
 /// STS stubbed by `replies`, innermost hop first; with none, any STS call fails it.
 fn botocore_resolves(sb: &Sandbox, profile: &str, replies: &Value) -> Value {
     let python = crate::util::python_with_botocore();
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_profile_chain.py");
+    let script = support_file("botocore_profile_chain.py");
     let out = Command::new(python)
         .arg(script)
         .arg(profile)
@@ -332,12 +324,7 @@ fn botocore_resolves(sb: &Sandbox, profile: &str, replies: &Value) -> Value {
         .env("HOME", sb.home())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "botocore failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_of(&out, "botocore")
 }
 
 /// A two-hop chain from access keys, with every AssumeRole setting ssoenv and botocore key on.
@@ -356,15 +343,7 @@ region = eu-west-1
 ";
 
 fn static_chain_sandbox() -> Sandbox {
-    let mut sb = Sandbox::new();
-    sb.write_config(STATIC_CHAIN);
-    std::fs::write(
-        sb.aws("credentials"),
-        "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
-    )
-    .unwrap();
-    sb.env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"); // never reached
-    sb
+    offline_sandbox(STATIC_CHAIN)
 }
 
 #[test]
@@ -412,10 +391,6 @@ fn ssoenv_uses_the_assumed_roles_botocore_cached_without_a_request() {
 
 const DEPLOY: &str = "arn:aws:iam::222222222222:role/Deploy";
 const OPS: &str = "arn:aws:iam::333333333333:role/team/Ops";
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
 
 /// The assumed-role cache file of `call`.
 fn assumed_path(sb: &Sandbox, call: &AssumeRole, session_name_was_set: bool) -> std::path::PathBuf {
@@ -546,13 +521,7 @@ fn exec_and_credential_process_take_a_chain_too() {
 fn a_chain_from_access_keys_sends_each_setting_and_asks_for_the_duration() {
     let w = World::new();
     w.sb.write_config(STATIC_CHAIN);
-    std::fs::write(
-        w.path("credentials"),
-        "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
-    )
-    .unwrap();
-    w.mock
-        .add_sts_user_keys("AKIAEXAMPLEKEYS0", "s3cret", "111111111111");
+    keys_known_to_the_mock(&w);
     w.mock.add_sts_role(StsRole {
         external_id: Some("ext-7".into()),
         ..StsRole::new("arn:aws:iam::222222222222:role/Mid")
@@ -646,13 +615,7 @@ fn an_mfa_code_is_asked_on_the_terminal_once() {
         "[profile guarded]\nrole_arn = arn:aws:iam::444444444444:role/Admin\n\
          source_profile = keys\nmfa_serial = {serial}\n"
     ));
-    std::fs::write(
-        w.path("credentials"),
-        "[keys]\naws_access_key_id = AKIAEXAMPLEKEYS0\naws_secret_access_key = s3cret\n",
-    )
-    .unwrap();
-    w.mock
-        .add_sts_user_keys("AKIAEXAMPLEKEYS0", "s3cret", "111111111111");
+    keys_known_to_the_mock(&w);
     w.mock.add_sts_role(StsRole {
         mfa_serial: Some(serial.into()),
         ..StsRole::new("arn:aws:iam::444444444444:role/Admin")
@@ -712,6 +675,7 @@ fn an_mfa_code_nobody_can_type_stops_the_chain_before_its_sign_in() {
     let out = output_within(
         &mut w.sb.cmd(&["use", "guarded", "--shell", "bash"]),
         Duration::from_secs(20),
+        "use guarded",
     );
     let err = assert_fails(&out, 1);
     assert!(err.contains("needs an MFA code"), "{err}");
@@ -753,8 +717,7 @@ fn the_console_and_exec_serve_take_a_chain_too() {
     let before = w.mock.sts_issued();
     let signed_in = w.mock.authorize_hits();
     let python = crate::util::python_with_botocore();
-    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/support/container_child.py");
+    let script = support_file("container_child.py");
     let out = w.sb.run(&[
         "exec",
         "--serve",

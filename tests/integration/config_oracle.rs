@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json, json};
 use ssoenv::config::{Chain, Config, Kind, Paths, Root, Settings};
 use ssoenv::ini::Value;
 
-use crate::util::python_with_botocore;
+use crate::util::{json_of, python_with_botocore, support_file};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/configs")
@@ -214,7 +214,7 @@ fn chain_json(chain: &Chain) -> Json {
 }
 
 fn botocore_chains(file: &str) -> Map<String, Json> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_chains.py");
+    let script = support_file("botocore_chains.py");
     let out = Command::new(python_with_botocore())
         .arg(script)
         .arg(fixtures().join(file))
@@ -222,12 +222,7 @@ fn botocore_chains(file: &str) -> Map<String, Json> {
         .env_clear()
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "botocore failed on {file}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    match serde_json::from_slice(&out.stdout).unwrap() {
+    match json_of(&out, &format!("botocore on {file}")) {
         Json::Object(map) => map,
         other => panic!("{file}: {other}"),
     }

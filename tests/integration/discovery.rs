@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::engine::{CONFIG, World, eval_bash};
 use crate::support::{MockSso, generate_accounts};
-use crate::util::{assert_fails, stderr, stdout};
+use crate::util::{assert_fails, json_of, stderr, stdout};
 
 const BEGIN: &str =
     "# BEGIN ssoenv populate sso-session=corp (do not edit; rerun ssoenv populate)\n";
@@ -94,12 +94,7 @@ print(json.dumps({'count': len(profiles), 'names': sorted(profiles), 'profile': 
         .env("AWS_SHARED_CREDENTIALS_FILE", w.path("credentials"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "botocore failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_of(&out, "botocore")
 }
 
 #[test]

@@ -58,6 +58,21 @@ impl World {
         World { mock, sb }
     }
 
+    /// A world whose role credentials last 5 minutes (inside every refresh window, so each
+    /// request for credentials is answered with new ones), with the AWS CLI's token for
+    /// [sso-session corp] seeded to expire in `token_ttl` seconds.
+    #[cfg(unix)]
+    pub fn short_lived(token_ttl: i64) -> World {
+        let w = World::with_mock(
+            MockSso::builder()
+                .interval(0)
+                .role_credentials_ttl_secs(300)
+                .start(),
+        );
+        w.seed_cli_token(token_ttl);
+        w
+    }
+
     pub fn with_browser(mut self) -> World {
         self.sb.env("BROWSER", browser_command());
         self
@@ -127,9 +142,12 @@ pub fn eval_bash(script: &str) -> HashMap<String, String> {
         "eval said: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split('\0')
+    env0(&String::from_utf8(out.stdout).unwrap())
+}
+
+/// The variables in what `env -0` printed.
+pub fn env0(dump: &str) -> HashMap<String, String> {
+    dump.split('\0')
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()

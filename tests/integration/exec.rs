@@ -125,12 +125,7 @@ fn botocore_resolves_a_credential_process_profile_through_ssoenv() {
         .current_dir(Path::new("/"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<String> = crate::util::json_of(&out, "botocore");
     assert_eq!(got[0], exported["AWS_ACCESS_KEY_ID"]);
     assert_eq!(got[1], exported["AWS_SECRET_ACCESS_KEY"]);
     assert_eq!(got[2], exported["AWS_SESSION_TOKEN"]);

@@ -215,20 +215,7 @@ fn an_unusable_ca_bundle_is_named_not_bypassed() {
 /// Runs `cmd` to its end, or kills it and fails once `limit` passes: a bound on the test, not a
 /// timing assertion (the budgets under test are far below it).
 fn run_bounded(mut cmd: std::process::Command, limit: Duration) -> std::process::Output {
-    let mut child = crate::util::spawn_piped(&mut cmd);
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "still running after {limit:?}; stderr so far: {}",
-                stderr(&out)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.wait_with_output().unwrap()
+    crate::util::output_within(&mut cmd, limit, "ssoenv")
 }
 
 /// `sh -c 'ulimit …; exec ssoenv ARGS'`: ssoenv under a resource limit.

@@ -134,12 +134,7 @@ fn botocore_reads(texts: &[String]) -> Vec<Json> {
         .env("PYTHONUTF8", "1")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "botocore's reader failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::util::json_of(&out, "botocore's reader")
 }
 
 /// A timestamp as some writer spells it, and the epoch seconds it stands for: `T`, `t` or a

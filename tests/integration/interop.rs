@@ -7,11 +7,11 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::engine::{CORP_TOKEN, World};
-use crate::util::{Sandbox, fixture, stderr, stdout};
+use crate::util::{Sandbox, fixture, json_of, read_json, stderr, stdout, support_file};
 
 /// What botocore resolves for `profile` inside the sandbox.
 fn botocore_credentials(python: &Path, w: &World, profile: &str) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_creds.py");
+    let script = support_file("botocore_creds.py");
     let mut cmd = Command::new(python);
     cmd.arg(script)
         .arg(profile)
@@ -21,16 +21,7 @@ fn botocore_credentials(python: &Path, w: &World, profile: &str) -> Value {
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "botocore failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    json_of(&out, "botocore")
 }
 
 fn clear_role_cache(w: &World) {

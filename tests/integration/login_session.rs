@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::engine::World;
 use crate::support::mock::{DEFAULT_LOGIN_ARN, SIGNIN_AUTHORIZE, SIGNIN_TOKEN, SeededLogin};
-use crate::util::{assert_fails, stderr, stdout};
+use crate::util::{assert_fails, json_of, stderr, stdout, support_file};
 
 const CONFIG: &str = "\
 [profile console]
@@ -44,6 +44,14 @@ fn read_entry(w: &World) -> Value {
     serde_json::from_slice(&std::fs::read(entry_path(w)).unwrap()).unwrap()
 }
 
+/// The mock sign-in service refused nothing it was sent (DPoP proofs, refresh tokens, PKCE
+/// verifiers).
+#[track_caller]
+fn assert_no_rejections(w: &World) {
+    let rejections = w.mock.signin_rejections();
+    assert!(rejections.is_empty(), "{rejections:?}");
+}
+
 #[test]
 fn a_live_entry_is_used_without_a_request() {
     let w = world();
@@ -70,11 +78,7 @@ fn an_entry_near_its_end_is_refreshed_with_dpop_and_written_back_as_the_cli_writ
     let env = w.use_ok(&["console"]);
     assert_eq!(w.mock.count(SIGNIN_TOKEN), 1);
     assert_eq!(w.mock.signin_proofs_verified(), 1);
-    assert!(
-        w.mock.signin_rejections().is_empty(),
-        "{:?}",
-        w.mock.signin_rejections()
-    );
+    assert_no_rejections(&w);
     let after = read_entry(&w);
     assert_eq!(
         env["AWS_ACCESS_KEY_ID"],
@@ -170,7 +174,7 @@ fn a_refresh_signed_by_another_key_is_refused_by_the_mock() {
 
 /// What botocore resolves for `profile` inside the sandbox, pointed at the mock.
 fn botocore(python: &Path, w: &World, profile: &str) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/botocore_login.py");
+    let script = support_file("botocore_login.py");
     let (k, v) = w.mock.signin_env();
     let out = Command::new(python)
         .arg(script)
@@ -180,12 +184,7 @@ fn botocore(python: &Path, w: &World, profile: &str) -> Value {
         .env(k, v)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "botocore failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_of(&out, "botocore")
 }
 
 #[test]
@@ -196,11 +195,7 @@ fn ssoenv_uses_the_entry_botocore_refreshed_without_a_request() {
     let theirs = botocore(&python, &w, "console");
     assert_eq!(theirs["method"], "login");
     assert_eq!(w.mock.count(SIGNIN_TOKEN), 1, "botocore did not refresh");
-    assert!(
-        w.mock.signin_rejections().is_empty(),
-        "{:?}",
-        w.mock.signin_rejections()
-    );
+    assert_no_rejections(&w);
     let env = w.use_ok(&["console"]);
     assert_eq!(w.mock.count(SIGNIN_TOKEN), 1, "ssoenv refreshed again");
     assert_eq!(
@@ -229,11 +224,7 @@ fn botocore_reads_and_refreshes_the_entry_ssoenv_refreshed_with_the_key_ssoenv_s
     std::fs::write(entry_path(&w), entry.to_string()).unwrap();
     let theirs = botocore(&python, &w, "console");
     assert_eq!(w.mock.count(SIGNIN_TOKEN), 2);
-    assert!(
-        w.mock.signin_rejections().is_empty(),
-        "{:?}",
-        w.mock.signin_rejections()
-    );
+    assert_no_rejections(&w);
     assert_ne!(theirs["access_key"], ours["AWS_ACCESS_KEY_ID"].as_str());
 }
 
@@ -253,11 +244,7 @@ fn use_signs_in_through_the_browser_and_botocore_refreshes_with_the_key_ssoenv_m
         "{url}"
     );
     assert_eq!(w.mock.signin_verifier_lengths(), [64]);
-    assert!(
-        w.mock.signin_rejections().is_empty(),
-        "{:?}",
-        w.mock.signin_rejections()
-    );
+    assert_no_rejections(&w);
     let entry = read_entry(&w);
     assert_eq!(
         env["AWS_ACCESS_KEY_ID"],
@@ -275,11 +262,7 @@ fn use_signs_in_through_the_browser_and_botocore_refreshes_with_the_key_ssoenv_m
     entry_expired(&w);
     let theirs = botocore(&python, &w, "console");
     assert_eq!(w.mock.count(SIGNIN_TOKEN), 2);
-    assert!(
-        w.mock.signin_rejections().is_empty(),
-        "{:?}",
-        w.mock.signin_rejections()
-    );
+    assert_no_rejections(&w);
     assert_eq!(
         theirs["access_key"],
         read_entry(&w)["accessToken"]["accessKeyId"]

@@ -9,10 +9,10 @@
 #![cfg(unix)]
 
 use std::collections::HashMap;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::engine::World;
-use crate::shell_integration::{describe, environment, is_countdown, read, read_env};
+use crate::shell_integration::{check_awsuse_round, describe, read, read_env, run_shell};
 use crate::support::MockSso;
 use crate::util::{stderr, stdout, tool};
 
@@ -108,19 +108,9 @@ fn run(w: &World, sh: Sh, script: &str, extra: &[(&str, &str)]) -> Output {
         std::fs::write(w.sb.home().join("ssoenv.nu"), &out.stdout).expect("save ssoenv.nu");
     }
     std::fs::write(w.sb.home().join("script"), script).expect("write script");
-    let mut command = Command::new(tool(sh.program()));
-    command
-        .args(sh.flags())
-        .arg("script")
-        .env_clear()
-        .envs(environment(w))
-        .env("TERM", "dumb")
-        .current_dir(w.sb.home())
-        .stdin(std::process::Stdio::null());
-    for (k, v) in extra {
-        command.env(k, v);
-    }
-    command.output().expect("start the shell")
+    let mut args = sh.flags().to_vec();
+    args.push("script");
+    run_shell(w, &tool(sh.program()), &args, extra)
 }
 
 #[test]
@@ -209,36 +199,8 @@ fn awsuse_sets_switches_back_and_clears() {
                 describe(&out)
             );
         }
-        let e1 = env_of(&w, "e1");
-        assert!(
-            e1["AWS_ACCESS_KEY_ID"].starts_with("ASIA"),
-            "{sh:?}: {e1:?}"
-        );
-        assert!(!e1["AWS_SECRET_ACCESS_KEY"].is_empty() && !e1["AWS_SESSION_TOKEN"].is_empty());
-        assert_eq!(e1["SSOENV_PROFILE"], "dev");
-        assert_eq!(e1["AWS_REGION"], "eu-west-1");
-        assert!(
-            !e1.contains_key("AWS_PROFILE"),
-            "{sh:?}: AWS_PROFILE survived"
-        );
-        let prompt = read(&w, "p1");
-        assert!(is_countdown(&prompt, "dev"), "{sh:?}: prompt {prompt:?}");
-
-        let e2 = env_of(&w, "e2");
-        assert_eq!(e2["SSOENV_PROFILE"], "prod");
-        assert_eq!(e2["SSOENV_ACCOUNT_ID"], "222222222222");
-        assert!(
-            !e2.contains_key("SSOENV_PREVIOUS_PROFILE"),
-            "{sh:?}: the previous profile was exported"
-        );
-        let e3 = env_of(&w, "e3");
-        assert_eq!(e3["SSOENV_PROFILE"], "dev", "{sh:?}");
-        assert_eq!(e3["SSOENV_ACCOUNT_ID"], "111111111111");
-        let e4 = env_of(&w, "e4");
-        for name in ssoenv::env::SET_BY_USE {
-            assert!(!e4.contains_key(*name), "{sh:?}: --unset left {name}");
-        }
-        assert_eq!(env_of(&w, "e5")["SSOENV_PROFILE"], "dev", "{sh:?}");
+        let env = ["e1", "e2", "e3", "e4", "e5"].map(|e| env_of(&w, e));
+        check_awsuse_round(&format!("{sh:?}"), &env, &read(&w, "p1"));
     }
 }
 
@@ -420,16 +382,9 @@ fn use_prints_for_the_shell_that_evaluates_it() {
 /// sign-in starts.
 #[test]
 fn the_prompt_refreshes_credentials_quietly_and_keeps_them_when_a_sign_in_is_needed() {
-    use crate::shell_integration::{Tmux, current_line};
-    const MARK: &str = "refresh-test$";
+    use crate::shell_integration::{REFRESH_MARK, RefreshSteps, check_prompt_refresh};
     for sh in ALL {
-        let w = World::with_mock(
-            MockSso::builder()
-                .interval(0)
-                .role_credentials_ttl_secs(300)
-                .start(),
-        );
-        w.seed_cli_token(8 * 3600);
+        let w = World::short_lived(8 * 3600);
         if sh == Sh::Nu {
             let out = w.sb.run(&["init", "nu"]);
             assert!(out.status.success(), "{}", describe(&out));
@@ -438,118 +393,50 @@ fn the_prompt_refreshes_credentials_quietly_and_keeps_them_when_a_sign_in_is_nee
         let program = tool(sh.program()).to_string_lossy().into_owned();
         let mut shell = vec![program.as_str()];
         shell.extend_from_slice(sh.flags());
-        let t = Tmux::start(&w, &shell);
         // The README's loading line, a prompt showing the segment, and refresh off at first.
         let setup = match sh {
             Sh::Nu => format!(
-                "source ssoenv.nu; $env.PROMPT_COMMAND = {{|| $'[(ssoenv_prompt)] {MARK} ' }}; \
+                "source ssoenv.nu; $env.PROMPT_COMMAND = {{|| $'[(ssoenv_prompt)] {REFRESH_MARK} ' }}; \
                  $env.PROMPT_COMMAND_RIGHT = ''; $env.PROMPT_INDICATOR = ''; \
                  $env.SSOENV_NO_REFRESH = '1'"
             ),
             // edit:add-var's commands exist from the next line on. A prompt late on a busy
             // machine would show the previous one meanwhile (elvish's stale prompt): waited for.
             Sh::Elvish => format!(
-                "set edit:prompt = {{ print '['; ssoenv_prompt; print '] {MARK} ' }}; \
+                "set edit:prompt = {{ print '['; ssoenv_prompt; print '] {REFRESH_MARK} ' }}; \
                  set edit:rprompt = {{ }}; set edit:prompt-stale-threshold = 10; \
                  set-env SSOENV_NO_REFRESH 1"
             ),
             Sh::Xonsh => format!(
-                "{}; $PROMPT = lambda: '[' + ssoenv_prompt() + '] {MARK} '; \
+                "{}; $PROMPT = lambda: '[' + ssoenv_prompt() + '] {REFRESH_MARK} '; \
                  $RIGHT_PROMPT = ''; $SSOENV_NO_REFRESH = '1'",
                 sh.load()
             ),
         };
-        let prompts = |p: &str| p.matches(MARK).count();
-        // Runs `line` and waits for the prompt after it.
-        let run_line = |line: &str| {
-            let before = prompts(&t.pane());
-            t.type_text(line);
-            t.keys(&["Enter"]);
-            t.wait(&format!("{sh:?}: the prompt after {line:?}"), |p| {
-                prompts(p) > before && current_line(p).ends_with(MARK)
-            })
+        let save_key = |n: usize| match sh {
+            Sh::Nu => format!("$env.AWS_ACCESS_KEY_ID | save -f key{n}"),
+            Sh::Elvish => format!("print $E:AWS_ACCESS_KEY_ID > key{n}"),
+            Sh::Xonsh => format!("printf %s $AWS_ACCESS_KEY_ID > key{n}"),
         };
-        let key = |n: usize| -> String {
-            run_line(&match sh {
-                Sh::Nu => format!("$env.AWS_ACCESS_KEY_ID | save -f key{n}"),
-                Sh::Elvish => format!("print $E:AWS_ACCESS_KEY_ID > key{n}"),
-                Sh::Xonsh => format!("printf %s $AWS_ACCESS_KEY_ID > key{n}"),
-            });
-            read(&w, &format!("key{n}"))
+        let steps = RefreshSteps {
+            first: (sh == Sh::Elvish).then_some("eval (ssoenv init elvish | slurp)"),
+            setup,
+            save_key: &save_key,
+            allow_refresh: match sh {
+                Sh::Nu => "hide-env SSOENV_NO_REFRESH",
+                Sh::Elvish => "unset-env SSOENV_NO_REFRESH",
+                Sh::Xonsh => "del $SSOENV_NO_REFRESH",
+            },
+            expire: match sh {
+                Sh::Nu => {
+                    "$env.SSOENV_EXPIRES_AT = ((date now | format date '%s' | into int) - 5 | into string)"
+                }
+                Sh::Elvish => "set-env SSOENV_EXPIRES_AT (to-string (- (e:date +%s) 5))",
+                Sh::Xonsh => "$SSOENV_EXPIRES_AT = str(int(__import__('time').time()) - 5)",
+            },
+            nothing: "echo",
         };
-        t.wait(&format!("{sh:?} to start"), |p| !p.trim().is_empty());
-        if sh == Sh::Elvish {
-            t.type_text("eval (ssoenv init elvish | slurp)");
-            t.keys(&["Enter"]);
-        }
-        run_line(&setup);
-        // Refresh off: `awsuse` signs nothing in (the token is cached).
-        let pane = run_line("awsuse dev");
-        assert!(
-            current_line(&pane).starts_with("[dev expiring "),
-            "{sh:?}:\n{pane}"
-        );
-        let said = pane.matches("ssoenv:").count();
-        let first = key(1);
-        assert!(first.starts_with("ASIA"), "{sh:?}: {first:?}");
-        assert_eq!(
-            key(2),
-            first,
-            "{sh:?}: refreshed while SSOENV_NO_REFRESH was set"
-        );
-
-        // Refresh on: the next prompt brings new keys, and prints nothing.
-        let issued = w.mock.credentials_issued();
-        run_line(match sh {
-            Sh::Nu => "hide-env SSOENV_NO_REFRESH",
-            Sh::Elvish => "unset-env SSOENV_NO_REFRESH",
-            Sh::Xonsh => "del $SSOENV_NO_REFRESH",
-        });
-        let second = key(3);
-        assert_ne!(second, first, "{sh:?}: no refresh before the prompt");
-        assert!(second.starts_with("ASIA"), "{sh:?}: {second:?}");
-        assert!(w.mock.credentials_issued() > issued);
-        let pane = t.pane();
-        assert_eq!(
-            pane.matches("ssoenv:").count(),
-            said,
-            "{sh:?} printed:\n{pane}"
-        );
-
-        // A sign-in needed: the keys stay, and the segment says so.
-        std::fs::remove_file(w.path(crate::engine::CORP_TOKEN)).unwrap();
-        let kept = key(4);
-        let pane = run_line("echo");
-        assert!(
-            current_line(&pane).starts_with("[dev expiring "),
-            "{sh:?}:\n{pane}"
-        );
-        assert_eq!(
-            key(5),
-            kept,
-            "{sh:?}: the keys changed though no refresh was possible"
-        );
-        run_line(match sh {
-            Sh::Nu => {
-                "$env.SSOENV_EXPIRES_AT = ((date now | format date '%s' | into int) - 5 | into string)"
-            }
-            Sh::Elvish => "set-env SSOENV_EXPIRES_AT (to-string (- (e:date +%s) 5))",
-            Sh::Xonsh => "$SSOENV_EXPIRES_AT = str(int(__import__('time').time()) - 5)",
-        });
-        let pane = run_line("echo");
-        assert!(
-            current_line(&pane).starts_with("[dev expired]"),
-            "{sh:?}:\n{pane}"
-        );
-        assert_eq!(key(6), kept, "{sh:?}");
-        let pane = t.pane();
-        assert_eq!(
-            pane.matches("ssoenv:").count(),
-            said,
-            "{sh:?} printed:\n{pane}"
-        );
-        assert_eq!(w.mock.device_authorizations() + w.mock.authorize_hits(), 0);
-        assert!(w.browser_visits().is_empty());
+        check_prompt_refresh(&w, &format!("{sh:?}"), &shell, &steps);
     }
 }
 

@@ -11,25 +11,16 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::engine::{CORP_TOKEN, World};
-use crate::support::MockSso;
 use crate::util::{spawn_piped, stderr, stdout};
 
 fn child_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/container_child.py")
+    crate::util::support_file("container_child.py")
 }
 
-/// A world whose role credentials last 5 minutes (inside every refresh window, so each request
-/// for credentials is answered with new ones) and whose SSO token, as the AWS CLI left it, must be
-/// refreshed before use. No BROWSER: a sign-in could not complete.
+/// `World::short_lived` whose SSO token, as the AWS CLI left it, must be refreshed before use.
+/// No BROWSER: a sign-in could not complete.
 fn short_lived() -> World {
-    let w = World::with_mock(
-        MockSso::builder()
-            .interval(0)
-            .role_credentials_ttl_secs(300)
-            .start(),
-    );
-    w.seed_cli_token(120);
-    w
+    World::short_lived(120)
 }
 
 /// `ssoenv exec --serve dev -- python3 container_child.py ARGS...`, and the child's JSON.
@@ -152,13 +143,7 @@ fn the_endpoint_answers_only_its_token() {
 
 #[test]
 fn a_needed_sign_in_is_an_error_for_the_sdk_and_one_line_for_the_person() {
-    let w = World::with_mock(
-        MockSso::builder()
-            .interval(0)
-            .role_credentials_ttl_secs(300)
-            .start(),
-    );
-    w.seed_cli_token(8 * 3600);
+    let w = World::short_lived(8 * 3600);
     let token_file = w.path(CORP_TOKEN);
     let (out, doc) = serve_child(&w, &["login-needed", token_file.to_str().unwrap()]);
     let errors = doc["errors"].as_array().unwrap();

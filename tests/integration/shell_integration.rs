@@ -87,7 +87,7 @@ fn bin_dir() -> PathBuf {
 
 /// The environment a shell gets: the sandbox's (HOME, the mock, the browser), the built binary
 /// first on PATH, and the shell's own state kept inside the sandbox.
-pub(crate) fn environment(w: &World) -> Vec<(String, String)> {
+fn environment(w: &World) -> Vec<(String, String)> {
     let probe = w.sb.cmd(&[]);
     let mut env: Vec<(String, String)> = probe
         .get_envs()
@@ -121,11 +121,23 @@ pub(crate) fn environment(w: &World) -> Vec<(String, String)> {
 /// Runs `script` in a shell without user configuration, in the sandbox's HOME, with `extra`
 /// variables in its environment.
 fn run(w: &World, sh: Sh, program: &Path, script: &str, extra: &[(&str, &str)]) -> Output {
+    let mut args = sh.flags().to_vec();
+    args.extend(["-c", script]);
+    run_shell(w, program, &args, extra)
+}
+
+/// Runs `program` with `args` (a shell, with flags that keep the user's configuration out) on
+/// `environment(w)` with `extra` variables added, in the sandbox's HOME, stdin closed, no
+/// terminal. Also runs `more_shells`' shells.
+pub(crate) fn run_shell(
+    w: &World,
+    program: &Path,
+    args: &[&str],
+    extra: &[(&str, &str)],
+) -> Output {
     let mut command = Command::new(program);
     command
-        .args(sh.flags())
-        .arg("-c")
-        .arg(script)
+        .args(args)
         .env_clear()
         .envs(environment(w))
         .env("TERM", "dumb")
@@ -153,12 +165,10 @@ pub(crate) fn read(w: &World, name: &str) -> String {
 
 /// An `env -0` dump written by a script, without `_` (which bash sets for each child).
 pub(crate) fn read_env(w: &World, name: &str) -> HashMap<String, String> {
-    read(w, name)
-        .split('\0')
-        .filter_map(|kv| kv.split_once('='))
-        .filter(|(k, _)| *k != "_" && *k != "SHLVL")
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    let mut env = crate::engine::env0(&read(w, name));
+    env.remove("_");
+    env.remove("SHLVL");
+    env
 }
 
 fn is_documented_function(name: &str) -> bool {
@@ -310,44 +320,46 @@ fn awsuse_sets_switches_back_and_clears() {
                 describe(&out)
             );
         }
-        let e1 = read_env(&w, "e1");
-        assert!(
-            e1["AWS_ACCESS_KEY_ID"].starts_with("ASIA"),
-            "{sh:?}: {e1:?}"
-        );
-        assert!(!e1["AWS_SECRET_ACCESS_KEY"].is_empty() && !e1["AWS_SESSION_TOKEN"].is_empty());
-        assert_eq!(e1["SSOENV_PROFILE"], "dev");
-        assert_eq!(e1["AWS_SSO_PROFILE"], "dev");
-        assert_eq!(e1["AWS_REGION"], "eu-west-1");
-        assert!(
-            !e1.contains_key("AWS_PROFILE"),
-            "{sh:?}: AWS_PROFILE survived"
-        );
-        let prompt = read(&w, "p1");
-        assert!(is_countdown(&prompt, "dev"), "{sh:?}: prompt {prompt:?}");
-
-        let e2 = read_env(&w, "e2");
-        assert_eq!(e2["SSOENV_PROFILE"], "prod");
-        assert_eq!(e2["SSOENV_ACCOUNT_ID"], "222222222222");
+        let env = ["e1", "e2", "e3", "e4", "e5"].map(|e| read_env(&w, e));
+        check_awsuse_round(&format!("{sh:?}"), &env, &read(&w, "p1"));
+        assert_eq!(env[0]["AWS_SSO_PROFILE"], "dev");
+        // The previous profile, kept unexported.
         assert_eq!(read(&w, "v2"), "dev");
-        assert!(
-            !e2.contains_key("SSOENV_PREVIOUS_PROFILE"),
-            "{sh:?}: exported"
-        );
-
-        let e3 = read_env(&w, "e3");
-        assert_eq!(e3["SSOENV_PROFILE"], "dev");
-        assert_eq!(e3["SSOENV_ACCOUNT_ID"], "111111111111");
         assert_eq!(read(&w, "v3"), "prod");
-
-        let e4 = read_env(&w, "e4");
-        for name in ssoenv::env::SET_BY_USE {
-            assert!(!e4.contains_key(*name), "{sh:?}: --unset left {name}");
-        }
         assert_eq!(read(&w, "v4"), "dev");
-
-        assert_eq!(read_env(&w, "e5")["SSOENV_PROFILE"], "dev");
     }
+}
+
+/// What `awsuse dev`, `awsuse prod`, `awsuse -`, `awsuse --unset` and `awsuse -` left, run in
+/// that order with a stale AWS_PROFILE: `env`, the environment after each; `prompt`,
+/// `ssoenv_prompt` after the first. `sh` names the shell in messages. Also checks `more_shells`.
+pub(crate) fn check_awsuse_round(sh: &str, env: &[HashMap<String, String>; 5], prompt: &str) {
+    let [e1, e2, e3, e4, e5] = env;
+    assert!(e1["AWS_ACCESS_KEY_ID"].starts_with("ASIA"), "{sh}: {e1:?}");
+    assert!(!e1["AWS_SECRET_ACCESS_KEY"].is_empty() && !e1["AWS_SESSION_TOKEN"].is_empty());
+    assert_eq!(e1["SSOENV_PROFILE"], "dev");
+    assert_eq!(e1["AWS_REGION"], "eu-west-1");
+    assert!(
+        !e1.contains_key("AWS_PROFILE"),
+        "{sh}: AWS_PROFILE survived"
+    );
+    assert!(is_countdown(prompt, "dev"), "{sh}: prompt {prompt:?}");
+
+    assert_eq!(e2["SSOENV_PROFILE"], "prod");
+    assert_eq!(e2["SSOENV_ACCOUNT_ID"], "222222222222");
+    assert!(
+        !e2.contains_key("SSOENV_PREVIOUS_PROFILE"),
+        "{sh}: the previous profile was exported"
+    );
+
+    assert_eq!(e3["SSOENV_PROFILE"], "dev", "{sh}");
+    assert_eq!(e3["SSOENV_ACCOUNT_ID"], "111111111111");
+
+    for name in ssoenv::env::SET_BY_USE {
+        assert!(!e4.contains_key(*name), "{sh}: --unset left {name}");
+    }
+
+    assert_eq!(e5["SSOENV_PROFILE"], "dev", "{sh}");
 }
 
 /// `dev 42m` or `dev 3h05m`.
@@ -1454,114 +1466,149 @@ fn bash_completion_after_a_quote_runs_nothing() {
 /// stay as they were and the prompt segment says "expiring", then "expired". No sign-in starts.
 #[test]
 fn the_prompt_refreshes_credentials_quietly_and_keeps_them_when_a_sign_in_is_needed() {
-    const MARK: &str = "refresh-test$";
     for (sh, program) in shells() {
-        let w = World::with_mock(
-            MockSso::builder()
-                .interval(0)
-                .role_credentials_ttl_secs(300)
-                .start(),
-        );
-        w.seed_cli_token(8 * 3600);
+        let w = World::short_lived(8 * 3600);
         let program = program.to_string_lossy().into_owned();
         let mut shell = vec![program.as_str()];
         shell.extend_from_slice(sh.flags());
-        let t = Tmux::start(&w, &shell);
         let setup = match sh {
             Sh::Bash => format!(
                 "{}; PROMPT_COMMAND=\"ssoenv_prompt -v SSOENV_PS1${{PROMPT_COMMAND:+; $PROMPT_COMMAND}}\"; \
-                 PS1='[$SSOENV_PS1] {MARK} '; SSOENV_NO_REFRESH=1",
+                 PS1='[$SSOENV_PS1] {REFRESH_MARK} '; SSOENV_NO_REFRESH=1",
                 sh.load()
             ),
             Sh::Zsh => format!(
                 "{}; setopt PROMPT_SUBST; precmd_functions+=(_ssoenv_precmd); \
-                 PROMPT='[$SSOENV_PS1] {MARK} '; SSOENV_NO_REFRESH=1",
+                 PROMPT='[$SSOENV_PS1] {REFRESH_MARK} '; SSOENV_NO_REFRESH=1",
                 sh.load()
             ),
             Sh::Fish => format!(
-                "{}; function fish_prompt; printf '[%s] {MARK} ' (ssoenv_prompt); end; \
+                "{}; function fish_prompt; printf '[%s] {REFRESH_MARK} ' (ssoenv_prompt); end; \
                  set -g SSOENV_NO_REFRESH 1",
                 sh.load()
             ),
         };
-        let prompts = |p: &str| p.matches(MARK).count();
-        // Runs `line` and waits for the prompt after it.
-        let run_line = |line: &str| {
-            let before = prompts(&t.pane());
-            t.type_text(line);
-            t.keys(&["Enter"]);
-            t.wait(&format!("{sh:?}: the prompt after {line:?}"), |p| {
-                prompts(p) > before && current_line(p).ends_with(MARK)
-            })
+        let steps = RefreshSteps {
+            first: None,
+            setup,
+            save_key: &|n| format!("printf %s \"$AWS_ACCESS_KEY_ID\" > key{n}"),
+            allow_refresh: match sh {
+                Sh::Fish => "set -e SSOENV_NO_REFRESH",
+                _ => "unset SSOENV_NO_REFRESH",
+            },
+            expire: match sh {
+                Sh::Fish => "set -gx SSOENV_EXPIRES_AT (math (_ssoenv_now) - 5)",
+                Sh::Bash => "SSOENV_EXPIRES_AT=$((EPOCHSECONDS - 5))",
+                Sh::Zsh => "zmodload zsh/datetime; SSOENV_EXPIRES_AT=$((EPOCHSECONDS - 5))",
+            },
+            nothing: "true",
         };
-        let key = |n: usize| -> String {
-            run_line(&format!("printf %s \"$AWS_ACCESS_KEY_ID\" > key{n}"));
-            read(&w, &format!("key{n}"))
-        };
-        t.wait(&format!("{sh:?} to start"), |p| !p.trim().is_empty());
-        run_line(&setup);
-        // Refresh off: `awsuse` signs nothing in (the token is cached) and says it fetched.
-        let pane = run_line("awsuse dev");
-        assert!(
-            current_line(&pane).starts_with("[dev expiring "),
-            "{sh:?}:\n{pane}"
-        );
-        let said = pane.matches("ssoenv:").count();
-        let first = key(1);
-        assert!(first.starts_with("ASIA"), "{sh:?}: {first:?}");
-        assert_eq!(
-            key(2),
-            first,
-            "{sh:?}: refreshed while SSOENV_NO_REFRESH was set"
-        );
-
-        // Refresh on: the next prompt brings new keys, and prints nothing.
-        let issued = w.mock.credentials_issued();
-        run_line(match sh {
-            Sh::Fish => "set -e SSOENV_NO_REFRESH",
-            _ => "unset SSOENV_NO_REFRESH",
-        });
-        let second = key(3);
-        assert_ne!(second, first, "{sh:?}: no refresh before the prompt");
-        assert!(second.starts_with("ASIA"), "{sh:?}: {second:?}");
-        assert!(w.mock.credentials_issued() > issued);
-        let pane = t.pane();
-        assert_eq!(
-            pane.matches("ssoenv:").count(),
-            said,
-            "{sh:?} printed:\n{pane}"
-        );
-
-        // A sign-in needed: the keys stay, and the segment says so.
-        std::fs::remove_file(w.path(crate::engine::CORP_TOKEN)).unwrap();
-        let kept = key(4);
-        let pane = run_line("true");
-        assert!(
-            current_line(&pane).starts_with("[dev expiring "),
-            "{sh:?}:\n{pane}"
-        );
-        assert_eq!(
-            key(5),
-            kept,
-            "{sh:?}: the keys changed though no refresh was possible"
-        );
-        run_line(match sh {
-            Sh::Fish => "set -gx SSOENV_EXPIRES_AT (math (_ssoenv_now) - 5)",
-            Sh::Bash => "SSOENV_EXPIRES_AT=$((EPOCHSECONDS - 5))",
-            Sh::Zsh => "zmodload zsh/datetime; SSOENV_EXPIRES_AT=$((EPOCHSECONDS - 5))",
-        });
-        let pane = run_line("true");
-        assert!(
-            current_line(&pane).starts_with("[dev expired]"),
-            "{sh:?}:\n{pane}"
-        );
-        assert_eq!(key(6), kept, "{sh:?}");
-        assert_eq!(
-            pane.matches("ssoenv:").count(),
-            said,
-            "{sh:?} printed:\n{pane}"
-        );
-        assert_eq!(w.mock.device_authorizations() + w.mock.authorize_hits(), 0);
-        assert!(w.browser_visits().is_empty());
+        check_prompt_refresh(&w, &format!("{sh:?}"), &shell, &steps);
     }
+}
+
+/// What ends the prompt of `check_prompt_refresh`'s shells.
+pub(crate) const REFRESH_MARK: &str = "refresh-test$";
+
+/// One shell's lines for `check_prompt_refresh`.
+pub(crate) struct RefreshSteps<'a> {
+    /// Typed once the shell has started, with no prompt waited for after it.
+    pub(crate) first: Option<&'a str>,
+    /// Loads ssoenv, shows the prompt segment as `[segment] REFRESH_MARK `, and sets
+    /// SSOENV_NO_REFRESH.
+    pub(crate) setup: String,
+    /// Writes `$AWS_ACCESS_KEY_ID` to the file `key{n}`.
+    pub(crate) save_key: &'a dyn Fn(usize) -> String,
+    /// Unsets SSOENV_NO_REFRESH.
+    pub(crate) allow_refresh: &'a str,
+    /// Sets SSOENV_EXPIRES_AT to 5 seconds ago.
+    pub(crate) expire: &'a str,
+    /// Does nothing (for one more prompt).
+    pub(crate) nothing: &'a str,
+}
+
+/// The quiet refresh before the prompt, in `shell` (a command line) on a tmux terminal, in `w`
+/// (`World::short_lived`): new keys before the next prompt with nothing printed, but not while
+/// SSOENV_NO_REFRESH is set; once a sign-in is needed the variables stay as they were and the
+/// prompt segment says "expiring", then "expired". No sign-in starts. `sh` names the shell in
+/// messages. Also run by `more_shells` (nu, elvish, xonsh).
+pub(crate) fn check_prompt_refresh(w: &World, sh: &str, shell: &[&str], steps: &RefreshSteps) {
+    let t = Tmux::start(w, shell);
+    let prompts = |p: &str| p.matches(REFRESH_MARK).count();
+    // Runs `line` and waits for the prompt after it.
+    let run_line = |line: &str| {
+        let before = prompts(&t.pane());
+        t.type_text(line);
+        t.keys(&["Enter"]);
+        t.wait(&format!("{sh}: the prompt after {line:?}"), |p| {
+            prompts(p) > before && current_line(p).ends_with(REFRESH_MARK)
+        })
+    };
+    let key = |n: usize| -> String {
+        run_line(&(steps.save_key)(n));
+        read(w, &format!("key{n}"))
+    };
+    t.wait(&format!("{sh} to start"), |p| !p.trim().is_empty());
+    if let Some(first) = steps.first {
+        t.type_text(first);
+        t.keys(&["Enter"]);
+    }
+    run_line(&steps.setup);
+    // Refresh off: `awsuse` signs nothing in (the token is cached).
+    let pane = run_line("awsuse dev");
+    assert!(
+        current_line(&pane).starts_with("[dev expiring "),
+        "{sh}:\n{pane}"
+    );
+    let said = pane.matches("ssoenv:").count();
+    let first = key(1);
+    assert!(first.starts_with("ASIA"), "{sh}: {first:?}");
+    assert_eq!(
+        key(2),
+        first,
+        "{sh}: refreshed while SSOENV_NO_REFRESH was set"
+    );
+
+    // Refresh on: the next prompt brings new keys, and prints nothing.
+    let issued = w.mock.credentials_issued();
+    run_line(steps.allow_refresh);
+    let second = key(3);
+    assert_ne!(second, first, "{sh}: no refresh before the prompt");
+    assert!(second.starts_with("ASIA"), "{sh}: {second:?}");
+    assert!(w.mock.credentials_issued() > issued);
+    let pane = t.pane();
+    assert_eq!(
+        pane.matches("ssoenv:").count(),
+        said,
+        "{sh} printed:\n{pane}"
+    );
+
+    // A sign-in needed: the keys stay, and the segment says so.
+    std::fs::remove_file(w.path(crate::engine::CORP_TOKEN)).unwrap();
+    let kept = key(4);
+    let pane = run_line(steps.nothing);
+    assert!(
+        current_line(&pane).starts_with("[dev expiring "),
+        "{sh}:\n{pane}"
+    );
+    assert_eq!(
+        key(5),
+        kept,
+        "{sh}: the keys changed though no refresh was possible"
+    );
+    run_line(steps.expire);
+    let pane = run_line(steps.nothing);
+    assert!(
+        current_line(&pane).starts_with("[dev expired]"),
+        "{sh}:\n{pane}"
+    );
+    assert_eq!(key(6), kept, "{sh}");
+    let pane = t.pane();
+    assert_eq!(
+        pane.matches("ssoenv:").count(),
+        said,
+        "{sh} printed:\n{pane}"
+    );
+    assert_eq!(w.mock.device_authorizations() + w.mock.authorize_hits(), 0);
+    assert!(w.browser_visits().is_empty());
 }

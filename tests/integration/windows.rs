@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::{CONFIG, CORP_TOKEN, World};
 use crate::support::MockSso;
-use crate::util::{assert_fails, stderr, stdout, tool};
+use crate::util::{assert_fails, output_within, stderr, stdout, tool};
 
 const TARGET: &str = "x86_64-pc-windows-gnu";
 
@@ -188,42 +188,11 @@ fn windows_path(path: &Path) -> String {
 
 /// Runs `cmd` to its end with stdin closed, killing it and failing after `secs` seconds.
 fn bounded(cmd: &mut Command, what: &str, secs: u64) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Drain both pipes while waiting, so a chatty child cannot block on a full one.
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut out, &mut buf).unwrap();
-        buf
-    });
-    let mut err_buf = Vec::new();
-    let err_reader = std::thread::spawn(move || {
-        std::io::Read::read_to_end(&mut err, &mut err_buf).unwrap();
-        err_buf
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(secs) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} was still running under Wine after {secs} s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    }
+    output_within(
+        cmd,
+        Duration::from_secs(secs),
+        &format!("{what} under Wine"),
+    )
 }
 
 /// `NAME=value` lines (CRLF or LF) as cmd's `set PREFIX` prints them.
