@@ -699,6 +699,7 @@ fn an_mfa_code_nobody_can_type_stops_the_chain_before_its_sign_in() {
 /// the assumed role's session (the mock's federation takes only sessions its portal or STS
 /// issued), and `exec --serve` hands botocore fresh assumed-role credentials on each expiry,
 /// assuming the role again from the cached source with no sign-in.
+#[cfg(unix)]
 #[test]
 fn the_console_and_exec_serve_take_a_chain_too() {
     let w = sso_chain_world();
@@ -716,19 +717,7 @@ fn the_console_and_exec_serve_take_a_chain_too() {
 
     let before = w.mock.sts_issued();
     let signed_in = w.mock.authorize_hits();
-    let python = crate::util::python_with_botocore();
-    let script = support_file("container_child.py");
-    let out = w.sb.run(&[
-        "exec",
-        "--serve",
-        "deploy",
-        "--",
-        python.to_str().unwrap(),
-        script.to_str().unwrap(),
-        "twice",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = crate::serve::serve_child(&w, "deploy", &["twice"]);
     assert_eq!(doc["method"], "container-role", "{doc}");
     assert_ne!(doc["first"], doc["second"], "{doc}");
     assert!(w.mock.sts_issued() >= before + 2, "{}", w.mock.sts_issued());

@@ -518,22 +518,10 @@ fn a_wrong_pasted_code_is_a_clear_error_and_nothing_is_cached() {
 #[cfg(unix)]
 #[test]
 fn exec_serve_refreshes_a_login_session_for_botocore_with_no_sign_in() {
-    let python = crate::util::python_with_botocore();
     let w = world();
     w.mock.signin_expires_in(300);
     let seeded = seed(&w, 4 * 60);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/container_child.py");
-    let out = w.sb.run(&[
-        "exec",
-        "--serve",
-        "console",
-        "--",
-        python.to_str().unwrap(),
-        script.to_str().unwrap(),
-        "twice",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = crate::serve::serve_child(&w, "console", &["twice"]);
     assert_eq!(doc["method"], "container-role", "{doc}");
     let (first, second) = (&doc["first"], &doc["second"]);
     assert!(first[0].as_str().unwrap().starts_with("ASIALOGIN"), "{doc}");

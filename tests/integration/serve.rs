@@ -23,14 +23,15 @@ fn short_lived() -> World {
     World::short_lived(120)
 }
 
-/// `ssoenv exec --serve dev -- python3 container_child.py ARGS...`, and the child's JSON.
-fn serve_child(w: &World, args: &[&str]) -> (Output, Value) {
+/// `ssoenv exec --serve PROFILE -- python3 container_child.py ARGS...`, which must succeed, and
+/// the child's JSON.
+pub(crate) fn serve_child(w: &World, profile: &str, args: &[&str]) -> (Output, Value) {
     let python = crate::util::python_with_botocore();
     let script = child_script();
     let mut full = vec![
         "exec",
         "--serve",
-        "dev",
+        profile,
         "--",
         python.to_str().unwrap(),
         script.to_str().unwrap(),
@@ -71,7 +72,7 @@ fn botocore_gets_fresh_credentials_from_the_endpoint_with_no_sign_in() {
     ] {
         w.sb.env(name, value);
     }
-    let (out, doc) = serve_child(&w, &["twice"]);
+    let (out, doc) = serve_child(&w, "dev", &["twice"]);
     assert_eq!(doc["method"], "container-role", "{doc}");
     let first = doc["first"].as_array().unwrap();
     let second = doc["second"].as_array().unwrap();
@@ -111,7 +112,7 @@ fn botocore_gets_fresh_credentials_from_the_endpoint_with_no_sign_in() {
 #[test]
 fn the_endpoint_answers_only_its_token() {
     let w = short_lived();
-    let (out, doc) = serve_child(&w, &["auth"]);
+    let (out, doc) = serve_child(&w, "dev", &["auth"]);
     for (case, status) in [
         ("missing", 401),
         ("wrong", 403),
@@ -145,7 +146,7 @@ fn the_endpoint_answers_only_its_token() {
 fn a_needed_sign_in_is_an_error_for_the_sdk_and_one_line_for_the_person() {
     let w = World::short_lived(8 * 3600);
     let token_file = w.path(CORP_TOKEN);
-    let (out, doc) = serve_child(&w, &["login-needed", token_file.to_str().unwrap()]);
+    let (out, doc) = serve_child(&w, "dev", &["login-needed", token_file.to_str().unwrap()]);
     let errors = doc["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2, "{doc}");
     for e in errors {
