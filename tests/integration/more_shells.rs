@@ -1,7 +1,8 @@
 //! The integration (`ssoenv init nu|elvish|xonsh`) in the real shells, without user configuration,
 //! against the mock: loading prints nothing and changes no variable; `awsuse` sets, switches back
 //! (`-`) and clears (`--unset`); a failing `awsuse` applies nothing and fails; with no name it picks
-//! on a terminal; the prompt counts down; profile names complete. (bash, zsh, fish and PowerShell: shell_integration.rs.)
+//! on a terminal; the prompt counts down; profile names complete. (bash, zsh, fish and PowerShell:
+//! shell_integration.rs.)
 //!
 //! elvish's integration adds its commands with `edit:add-var`, which exists only at an interactive
 //! prompt: here `eval` is given an `edit:` namespace that records what is added, the same code
