@@ -1,7 +1,8 @@
 //! The integration (`ssoenv init nu|elvish|xonsh`) in the real shells, without user configuration,
 //! against the mock: loading prints nothing and changes no variable; `awsuse` sets, switches back
-//! (`-`) and clears (`--unset`); a failing `awsuse` applies nothing and fails; the prompt counts
-//! down; profile names complete. (bash, zsh, fish and PowerShell: shell_integration.rs.)
+//! (`-`) and clears (`--unset`); a failing `awsuse` applies nothing and fails; with no name it picks
+//! on a terminal; the prompt counts down; profile names complete. (bash, zsh, fish and PowerShell:
+//! shell_integration.rs.)
 //!
 //! elvish's integration adds its commands with `edit:add-var`, which exists only at an interactive
 //! prompt: here `eval` is given an `edit:` namespace that records what is added, the same code
@@ -483,5 +484,129 @@ fn loading_adds_one_refresh_hook_once() {
             Sh::Xonsh => &["_ssoenv_refresh", "mine"],
         };
         assert_eq!(hooks, want, "{sh:?}");
+    }
+}
+
+/// `awsuse` with no name in interactive nu, elvish and xonsh on a terminal (tmux), as
+/// shell_integration.rs's picker test does for bash: the picker is drawn (on stderr, with the
+/// terminal as its input while stdout is captured), a filter picks "prod" and Enter makes it this
+/// shell's; Escape then picks nothing, changes nothing, fails with status 1 as the shell reports
+/// it, and the shell takes the next line.
+#[test]
+fn awsuse_without_a_name_picks_a_profile_on_a_terminal() {
+    use crate::shell_integration::{Tmux, current_line};
+    const MARK: &str = "pick-test$";
+    for sh in ALL {
+        let w = World::new().with_browser();
+        if sh == Sh::Nu {
+            let out = w.sb.run(&["init", "nu"]);
+            assert!(out.status.success(), "{}", describe(&out));
+            std::fs::write(w.sb.home().join("ssoenv.nu"), &out.stdout).expect("save ssoenv.nu");
+        }
+        let program = tool(sh.program()).to_string_lossy().into_owned();
+        let mut shell = vec![program.as_str()];
+        shell.extend_from_slice(sh.flags());
+        let t = Tmux::start(&w, &shell);
+        let prompts = |p: &str| p.matches(MARK).count();
+        // Types `line`, presses Enter and waits for the prompt after it.
+        let run_line = |line: &str| {
+            let before = prompts(&t.pane());
+            t.type_text(line);
+            t.keys(&["Enter"]);
+            t.wait(&format!("{sh:?}: the prompt after {line:?}"), |p| {
+                prompts(p) > before && current_line(p).ends_with(MARK)
+            })
+        };
+        t.wait(&format!("{sh:?} to start"), |p| !p.trim().is_empty());
+        // The README's loading line and a prompt that is easy to find.
+        let setup = match sh {
+            Sh::Nu => format!(
+                "source ssoenv.nu; $env.PROMPT_COMMAND = {{|| '{MARK} ' }}; \
+                 $env.PROMPT_COMMAND_RIGHT = ''; $env.PROMPT_INDICATOR = ''"
+            ),
+            // edit:add-var's commands exist from the next line on.
+            Sh::Elvish => {
+                t.type_text("eval (ssoenv init elvish | slurp)");
+                t.keys(&["Enter"]);
+                format!(
+                    "set edit:prompt = {{ print '{MARK} ' }}; set edit:rprompt = {{ }}; \
+                     set edit:prompt-stale-threshold = 10"
+                )
+            }
+            Sh::Xonsh => format!("{}; $PROMPT = '{MARK} '; $RIGHT_PROMPT = ''", sh.load()),
+        };
+        run_line(&setup);
+        // Writes the profile and whether a key is set to `file`.
+        let save = |file: &str| match sh {
+            Sh::Nu => format!(
+                "$'($env.SSOENV_PROFILE? | default none) ($env.AWS_ACCESS_KEY_ID? | default none)' \
+                 | save -f {file}"
+            ),
+            Sh::Elvish => {
+                format!("print (or $E:SSOENV_PROFILE none) (or $E:AWS_ACCESS_KEY_ID none) > {file}")
+            }
+            Sh::Xonsh => format!(
+                "echo -n @($SSOENV_PROFILE if 'SSOENV_PROFILE' in ${{...}} else 'none') \
+                 @($AWS_ACCESS_KEY_ID if 'AWS_ACCESS_KEY_ID' in ${{...}} else 'none') > {file}"
+            ),
+        };
+
+        t.type_text("awsuse");
+        t.keys(&["Enter"]);
+        let pane = t.wait(&format!("{sh:?}: the picker"), |p| {
+            p.contains("AWS profile:") && p.contains("legacy")
+        });
+        assert!(
+            pane.contains("111111111111/AdministratorAccess"),
+            "{sh:?}:\n{pane}"
+        );
+        assert!(pane.contains("222222222222/ReadOnly"), "{sh:?}:\n{pane}");
+        t.type_text("prod");
+        t.wait(&format!("{sh:?}: prod alone"), |p| {
+            let picker = p.rsplit("AWS profile:").next().unwrap_or_default();
+            picker.contains("prod") && !picker.contains("AdministratorAccess")
+        });
+        let before = prompts(&t.pane());
+        t.keys(&["Enter"]);
+        t.wait(&format!("{sh:?}: the prompt after the pick"), |p| {
+            prompts(p) > before && current_line(p).ends_with(MARK)
+        });
+        run_line(&save("picked"));
+        let picked = read(&w, "picked");
+        let (profile, key) = picked.split_once(' ').unwrap_or_default();
+        assert_eq!(profile, "prod", "{sh:?}: {picked:?}\n{}", t.pane());
+        assert!(key.starts_with("ASIA"), "{sh:?}: {picked:?}");
+
+        // Escape: nothing picked, nothing changed, status 1, and the shell goes on.
+        t.type_text("awsuse");
+        t.keys(&["Enter"]);
+        t.wait(&format!("{sh:?}: the picker again"), |p| {
+            p.matches("AWS profile:").count() >= 2
+        });
+        let before = prompts(&t.pane());
+        t.keys(&["Escape"]);
+        let pane = t.wait(&format!("{sh:?}: the prompt after Escape"), |p| {
+            prompts(p) > before && current_line(p).ends_with(MARK)
+        });
+        assert!(
+            pane.contains("ssoenv: no profile chosen"),
+            "{sh:?}:\n{pane}"
+        );
+        // elvish has no $?: a failing command is an exception, shown at the prompt.
+        if sh == Sh::Elvish {
+            assert!(pane.contains("ssoenv exited with 1"), "{sh:?}:\n{pane}");
+        } else {
+            run_line(match sh {
+                Sh::Nu => "$env.LAST_EXIT_CODE | save -f status",
+                _ => "echo -n @(__xonsh__.history[-1].rtn) > status",
+            });
+            assert_eq!(read(&w, "status").trim(), "1", "{sh:?}:\n{}", t.pane());
+        }
+        run_line(&save("after"));
+        assert_eq!(
+            read(&w, "after"),
+            picked,
+            "{sh:?}: Escape changed the environment"
+        );
     }
 }
