@@ -52,8 +52,8 @@ pub fn acts_as(kind: &Kind) -> Option<(String, String)> {
             chain.hops.first().map_or("", |h| h.role_arn.as_str()),
         )),
         Kind::Login(session) => Some((
-            session.split(':').nth(4).unwrap_or_default().to_string(),
-            login_session::identity(session),
+            crate::login_cache::account(session),
+            crate::login_cache::identity(session),
         )),
         _ => None,
     }

@@ -138,6 +138,28 @@ fn expand_user(path: &str) -> PathBuf {
     }
 }
 
+/// The `index`th `:`-separated field of an ARN (4: the account, 5: the resource).
+fn arn_part(arn: &str, index: usize) -> Option<&str> {
+    arn.splitn(6, ':').nth(index).filter(|p| !p.is_empty())
+}
+
+/// The account of a login session's ARN (the name of its cache entry) (its fifth field), empty when it has none.
+pub fn account(session: &str) -> String {
+    arn_part(session, 4).unwrap_or_default().to_string()
+}
+
+/// `arn:aws:sts::1:assumed-role/Admin/alice` → `Admin`; `arn:aws:iam::1:user/alice` →
+/// `user/alice`; anything else whole.
+pub fn identity(session: &str) -> String {
+    match arn_part(session, 5) {
+        Some(resource) => match resource.strip_prefix("assumed-role/") {
+            Some(rest) => rest.split('/').next().unwrap_or(rest).to_string(),
+            None => resource.to_string(),
+        },
+        None => session.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +200,15 @@ mod tests {
         assert_eq!(expand_vars("$SSOENV_TEST_LOGIN_DIR/c"), "/x/c");
         assert_eq!(expand_vars("${SSOENV_TEST_LOGIN_DIR}c"), "/xc");
         assert_eq!(expand_vars("$NOPE_NOT_SET_9/c $"), "$NOPE_NOT_SET_9/c $");
+    }
+
+    #[test]
+    fn identities_and_accounts_read_from_the_arn() {
+        assert_eq!(identity("arn:aws:sts::1:assumed-role/Admin/alice"), "Admin");
+        assert_eq!(identity("arn:aws:iam::1:user/alice"), "user/alice");
+        assert_eq!(identity("arn:aws:iam::1:root"), "root");
+        assert_eq!(identity("odd"), "odd");
+        assert_eq!(account("arn:aws:iam::111:user/a"), "111");
+        assert_eq!(account("odd"), "");
     }
 }

@@ -372,7 +372,7 @@ fn answer(session: &str, entry: &Entry, source: Source) -> Result<LoginCredentia
     }
     let a = &entry.access_token;
     let account_id = if a.account_id.is_empty() {
-        arn_part(session, 4).unwrap_or_default().to_string()
+        crate::login_cache::account(session)
     } else {
         a.account_id.clone()
     };
@@ -384,38 +384,7 @@ fn answer(session: &str, entry: &Entry, source: Source) -> Result<LoginCredentia
             expiration: entry.expires().unwrap_or(0),
         },
         account_id,
-        identity: identity(session),
+        identity: crate::login_cache::identity(session),
         source,
     })
-}
-
-/// The `index`th `:`-separated field of an ARN (4: the account, 5: the resource).
-fn arn_part(arn: &str, index: usize) -> Option<&str> {
-    arn.splitn(6, ':').nth(index).filter(|p| !p.is_empty())
-}
-
-/// `arn:aws:sts::1:assumed-role/Admin/alice` → `Admin`; `arn:aws:iam::1:user/alice` →
-/// `user/alice`; anything else whole.
-pub fn identity(session: &str) -> String {
-    match arn_part(session, 5) {
-        Some(resource) => match resource.strip_prefix("assumed-role/") {
-            Some(rest) => rest.split('/').next().unwrap_or(rest).to_string(),
-            None => resource.to_string(),
-        },
-        None => session.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identities_read_from_the_arn() {
-        assert_eq!(identity("arn:aws:sts::1:assumed-role/Admin/alice"), "Admin");
-        assert_eq!(identity("arn:aws:iam::1:user/alice"), "user/alice");
-        assert_eq!(identity("arn:aws:iam::1:root"), "root");
-        assert_eq!(identity("odd"), "odd");
-        assert_eq!(arn_part("arn:aws:iam::111:user/a", 4), Some("111"));
-    }
 }

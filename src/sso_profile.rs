@@ -1,7 +1,7 @@
-//! The named profile, required to be an IAM Identity Center one, with its service endpoints: what
-//! every command that signs in or fetches credentials starts from.
+//! A profile of a config already read, required to be an IAM Identity Center one, with its service
+//! endpoints: what every SSO sign-in and GetRoleCredentials starts from (a chain's SSO root too).
 
-use crate::config::{Config, Kind, Paths, Profile, Root, Sso};
+use crate::config::{Config, Kind, Profile, Root, Sso};
 use crate::error::{Error, Result};
 use crate::sso::Endpoints;
 use crate::sso::endpoint::{self, ConfiguredEndpoints};
@@ -13,16 +13,6 @@ pub struct SsoProfile {
 }
 
 impl SsoProfile {
-    pub fn load(name: &str) -> Result<SsoProfile> {
-        SsoProfile::from_config(Config::load(Paths::from_env()?)?, name)
-    }
-
-    /// As `load`, from a config already read.
-    pub fn from_config(config: Config, name: &str) -> Result<SsoProfile> {
-        let profile = config.profile(name)?;
-        SsoProfile::of(config, profile)
-    }
-
     /// `profile` of `config`, required to be an IAM Identity Center one.
     pub fn of(config: Config, profile: Profile) -> Result<SsoProfile> {
         let name = profile.name.as_str();

@@ -14,11 +14,6 @@ pub fn now() -> i64 {
 /// 9999-12-31T23:59:59Z: RFC 3339 has four-digit years.
 const LAST: i64 = 253_402_300_799;
 
-/// Epoch seconds `secs` from now, saturating: a server may send any number.
-pub fn from_now(secs: i64) -> i64 {
-    now().saturating_add(secs)
-}
-
 /// `%Y-%m-%dT%H:%M:%SZ`, the format the AWS CLI writes. Times outside 1970..=9999 are clamped
 /// to those bounds rather than written in a form no reader accepts.
 pub fn format_rfc3339(epoch: i64) -> String {

@@ -171,8 +171,8 @@ fn login_status(args: &StatusArgs, ui: &dyn Ui, name: &str, session: &str) -> Re
     let entry = cache::load::<crate::login_cache::Entry>(&path, ui);
     let expires = entry.as_ref().and_then(crate::login_cache::Entry::expires);
     let now = time::now();
-    let account = session.split(':').nth(4).unwrap_or_default();
-    let identity = crate::login_session::identity(session);
+    let account = crate::login_cache::account(session);
+    let identity = crate::login_cache::identity(session);
     if args.json {
         let doc = json!({
             "profile": name,

@@ -109,7 +109,7 @@ pub fn sign_in(ctx: &Context, http: &Http, s: &SignIn) -> Result<(String, Entry)
             "the sign-in service sent no id token naming who signed in",
         )
     })?;
-    let account_id = session.split(':').nth(4).unwrap_or_default().to_string();
+    let account_id = crate::login_cache::account(&session);
     let entry = Entry {
         access_token: AccessToken {
             access_key_id: out.access_key_id,
