@@ -787,7 +787,11 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = self.cmd().arg("kill-server").output();
+        crate::util::stop_tmux(|args| {
+            let mut cmd = self.cmd();
+            cmd.args(args);
+            cmd
+        });
     }
 }
 

@@ -279,7 +279,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]).output();
+        crate::util::stop_tmux(|args| self.tmux(args));
     }
 }
 

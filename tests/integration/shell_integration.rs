@@ -798,7 +798,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = self.command(&["kill-server"]).output();
+        crate::util::stop_tmux(|args| self.command(args));
     }
 }
 

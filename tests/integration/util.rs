@@ -217,3 +217,22 @@ fn is_executable(path: &Path) -> bool {
         path.is_file()
     }
 }
+
+/// Ends a tmux server and waits (5 s at most) for the programs in its panes to be gone.
+/// `kill-server` returns before they have exited, and a shell hung up on still writes (bash its
+/// history) into the sandbox that the caller is about to delete, leaving a half-deleted folder in
+/// TMPDIR behind every run. `tmux` makes a command for the server with the given arguments.
+pub fn stop_tmux(tmux: impl Fn(&[&str]) -> Command) {
+    let panes = tmux(&["list-panes", "-a", "-F", "#{pane_pid}"])
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default();
+    let _ = tmux(&["kill-server"]).output();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    for pid in panes.split_whitespace() {
+        // Reaped by init once the server is gone; /proc says when.
+        while Path::new("/proc").join(pid).exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}

@@ -41,6 +41,7 @@ fn set_up() -> Wine {
     let run = root.join(format!("wine-{}", std::process::id()));
     let (prefix, bin) = (run.join("prefix"), run.join("bin"));
     std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(run.join("tmp")).unwrap();
 
     let started = Instant::now();
     let exe = build_windows_ssoenv();
@@ -129,6 +130,9 @@ impl Wine {
     /// ssoenv.exe preferred to any builtin one (`n,b`: native, then builtin).
     fn env<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
         cmd.env("WINEPREFIX", &self.prefix)
+            // The wineserver's socket folder, which outlives the tests (the server lingers),
+            // goes with the prefix: swept with it, never left in the user's TMPDIR.
+            .env("TMPDIR", self.prefix.with_file_name("tmp"))
             .env("WINEDEBUG", "-all")
             .env("WINEDLLOVERRIDES", "bcryptprimitives=n,b;mscoree,mshtml=")
             .env_remove("DISPLAY")
