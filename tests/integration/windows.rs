@@ -94,8 +94,13 @@ fn build_windows_ssoenv() -> PathBuf {
         .unwrap()
         .join("windows");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // binutils' dlltool (2.40), run for windows-sys's raw-dylib imports, leaves an empty temporary
+    // file per import library: they go in the build's own folder, not the user's TMPDIR.
+    let tmp = target_dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
     let out = Command::new(cargo)
         .current_dir(manifest)
+        .env("TMPDIR", &tmp)
         .args(["build", "--quiet", "--bin", "ssoenv", "--target", TARGET])
         .arg("--target-dir")
         .arg(&target_dir)
