@@ -2,7 +2,7 @@
 //! reads them (`botocore.configloader.build_profile_map` and the session's credentials merge), then
 //! typed: which profiles get credentials from IAM Identity Center, and with what settings.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result, describe_io};
@@ -125,10 +125,10 @@ impl Config {
         let mut out = Config {
             paths,
             profiles: Vec::new(),
-            index: HashMap::new(),
-            sso_sessions: HashMap::new(),
-            services: HashMap::new(),
-            keys_in_credentials_file: HashSet::new(),
+            index: HashMap::default(),
+            sso_sessions: HashMap::default(),
+            services: HashMap::default(),
+            keys_in_credentials_file: HashSet::default(),
         };
         for section in config {
             let entries = section.entries;

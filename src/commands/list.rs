@@ -1,5 +1,5 @@
+use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -148,8 +148,8 @@ impl<'a> Caches<'a> {
             dirs,
             now,
             ui,
-            sessions: HashMap::new(),
-            legacy: HashMap::new(),
+            sessions: HashMap::default(),
+            legacy: HashMap::default(),
             cached_roles,
         }
     }
