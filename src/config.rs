@@ -2,7 +2,7 @@
 //! reads them (`botocore.configloader.build_profile_map` and the session's credentials merge), then
 //! typed: which profiles get credentials from IAM Identity Center, and with what settings.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result, describe_io};
@@ -91,12 +91,12 @@ pub struct Config {
     pub paths: Paths,
     /// Profiles in the order botocore would list them: config file, then credentials-only ones.
     profiles: Vec<(String, Settings)>,
-    index: HashMap<String, usize>,
-    pub sso_sessions: HashMap<String, Settings>,
-    pub services: HashMap<String, HashMap<String, Settings>>,
+    index: FxHashMap<String, usize>,
+    pub sso_sessions: FxHashMap<String, Settings>,
+    pub services: FxHashMap<String, FxHashMap<String, Settings>>,
     /// Profiles whose `aws_access_key_id` is in the credentials file: botocore reads those keys
     /// before `login_session`, and keys in the config file after it.
-    keys_in_credentials_file: HashSet<String>,
+    keys_in_credentials_file: FxHashSet<String>,
 }
 
 impl Config {
@@ -125,10 +125,10 @@ impl Config {
         let mut out = Config {
             paths,
             profiles: Vec::new(),
-            index: HashMap::default(),
-            sso_sessions: HashMap::default(),
-            services: HashMap::default(),
-            keys_in_credentials_file: HashSet::default(),
+            index: FxHashMap::default(),
+            sso_sessions: FxHashMap::default(),
+            services: FxHashMap::default(),
+            keys_in_credentials_file: FxHashSet::default(),
         };
         for section in config {
             let entries = section.entries;

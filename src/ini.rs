@@ -9,7 +9,7 @@
 //! section names are not. rust-ini and configparser-rs each differ on several of these.
 //! One deliberate difference: a UTF-8 byte order mark is skipped (botocore refuses the file).
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::FxHashMap;
 
 /// A value: plain text, or an indented block of `key = value` lines under an empty key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub fn parse(text: &str) -> Result<Vec<Section>, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut sections: Vec<RawSection> = Vec::new();
     let mut defaults = RawSection::default();
-    let mut seen_sections: HashMap<&str, usize> = HashMap::default();
+    let mut seen_sections: FxHashMap<&str, usize> = FxHashMap::default();
     // Where option lines go: None before any header, Some(None) for [DEFAULT].
     let mut current: Option<Option<usize>> = None;
     let mut option: Option<usize> = None;

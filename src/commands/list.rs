@@ -1,4 +1,4 @@
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 
 use serde::Serialize;
@@ -126,11 +126,11 @@ struct Caches<'a> {
     now: i64,
     ui: &'a dyn Ui,
     /// By sso-session name, and by start URL for legacy profiles (the two token keys).
-    sessions: HashMap<String, SignedIn>,
-    legacy: HashMap<String, SignedIn>,
+    sessions: FxHashMap<String, SignedIn>,
+    legacy: FxHashMap<String, SignedIn>,
     /// The role-credential cache keys present (file names without `.json`), with the expiry read
     /// from each once it is needed (two profiles for one role share a file).
-    cached_roles: HashMap<String, Option<Option<i64>>>,
+    cached_roles: FxHashMap<String, Option<Option<i64>>>,
 }
 
 impl<'a> Caches<'a> {
@@ -148,8 +148,8 @@ impl<'a> Caches<'a> {
             dirs,
             now,
             ui,
-            sessions: HashMap::default(),
-            legacy: HashMap::default(),
+            sessions: FxHashMap::default(),
+            legacy: FxHashMap::default(),
             cached_roles,
         }
     }

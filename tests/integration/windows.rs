@@ -41,7 +41,6 @@ fn set_up() -> Wine {
     let run = root.join(format!("wine-{}", std::process::id()));
     let (prefix, bin) = (run.join("prefix"), run.join("bin"));
     std::fs::create_dir_all(&bin).unwrap();
-    std::fs::create_dir_all(run.join("tmp")).unwrap();
 
     let started = Instant::now();
     let exe = build_windows_ssoenv();
@@ -73,6 +72,7 @@ fn set_up() -> Wine {
     let mut boot = Command::new(&wine);
     boot.args(["wineboot", "--init"]);
     let w = Wine { wine, prefix, bin };
+    std::fs::create_dir_all(w.tmp()).unwrap();
     let out = bounded(w.env(&mut boot), "wineboot --init", 300);
     assert!(out.status.success(), "wineboot: {}", stderr(&out));
     // Shown with --nocapture: the cost of these tests, for .ci/run's budget.
@@ -131,13 +131,18 @@ fn sweep_old_runs(root: &Path) {
 }
 
 impl Wine {
+    /// TMPDIR for Wine's programs, beside the prefix.
+    fn tmp(&self) -> PathBuf {
+        self.prefix.with_file_name("tmp")
+    }
+
     /// Wine's own settings: this prefix, no debug chatter, no display, and the shim DLL beside
     /// ssoenv.exe preferred to any builtin one (`n,b`: native, then builtin).
     fn env<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
         cmd.env("WINEPREFIX", &self.prefix)
             // The wineserver's socket folder, which outlives the tests (the server lingers),
             // goes with the prefix: swept with it, never left in the user's TMPDIR.
-            .env("TMPDIR", self.prefix.with_file_name("tmp"))
+            .env("TMPDIR", self.tmp())
             .env("WINEDEBUG", "-all")
             .env("WINEDLLOVERRIDES", "bcryptprimitives=n,b;mscoree,mshtml=")
             .env_remove("DISPLAY")
